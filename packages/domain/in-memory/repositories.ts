@@ -1,0 +1,193 @@
+import type * as D from './types.js';
+import type { InMemoryDatabase } from './database.js';
+
+type Ws = D.WorkspaceId;
+const byKey = (...parts: string[]) => parts.join('|');
+
+export class InMemoryWorkspaceRepository implements D.WorkspaceRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(id: Ws) { return this.db.read<D.Workspace>('workspaces', id); }
+  async save(w: D.Workspace) { this.db.write('workspaces', w.id, w); }
+}
+
+export class InMemoryUserRepository implements D.UserRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(id: D.UserId) { return this.db.read<D.User>('users', id); }
+  async findByEmail(email: string) { return this.db.scan<D.User>('users', (u) => u.email === email)[0] ?? null; }
+  async save(u: D.User) {
+    const clash = this.db.scan<D.User>('users', (x) => x.email === u.email && x.id !== u.id);
+    if (clash.length > 0) throw new Error(`unique violation: users.email`);
+    this.db.write('users', u.id, u);
+  }
+}
+
+export class InMemoryMembershipRepository implements D.MembershipRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.MembershipId) { const m = this.db.read<D.Membership>('memberships', id); return m && m.workspaceId === ws ? m : null; }
+  async find(ws: Ws, userId: D.UserId) { return this.db.scan<D.Membership>('memberships', (m) => m.workspaceId === ws && m.userId === userId)[0] ?? null; }
+  async listByWorkspace(ws: Ws) { return sortBy(this.db.scan<D.Membership>('memberships', (m) => m.workspaceId === ws), (m) => m.createdAt.getTime(), (m) => m.id); }
+  async listByUser(userId: D.UserId) { return sortBy(this.db.scan<D.Membership>('memberships', (m) => m.userId === userId), (m) => m.createdAt.getTime(), (m) => m.id); }
+  async save(m: D.Membership) { this.db.write('memberships', m.id, m); }
+  async remove(m: D.Membership) { this.db.remove('memberships', m.id); }
+}
+
+export class InMemoryInstagramAccountRepository implements D.InstagramAccountRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.InstagramAccountId) { const a = this.db.read<D.InstagramAccount>('instagram_accounts', id); return a && a.workspaceId === ws ? a : null; }
+  async findByIgUserId(ig: string) { return this.db.scan<D.InstagramAccount>('instagram_accounts', (a) => a.igUserId === ig)[0] ?? null; }
+  async listByWorkspace(ws: Ws) { return sortBy(this.db.scan<D.InstagramAccount>('instagram_accounts', (a) => a.workspaceId === ws), (a) => a.createdAt.getTime(), (a) => a.id); }
+  async save(a: D.InstagramAccount) { this.db.write('instagram_accounts', a.id, a); }
+}
+
+export class InMemorySecretRepository implements D.SecretRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.SecretId) { const s = this.db.read<D.EncryptedSecret>('secrets', id); return s && s.workspaceId === ws ? s : null; }
+  async save(s: D.EncryptedSecret) { this.db.write('secrets', s.id, s); }
+  async destroy(ws: Ws, id: D.SecretId) { const s = await this.get(ws, id); if (s) this.db.remove('secrets', id); }
+  async listByKeyIdNot(keyId: string, limit: number) { return this.db.scan<D.EncryptedSecret>('secrets', (s) => s.ciphertext.keyId !== keyId).slice(0, limit); }
+}
+
+export class InMemoryContactRepository implements D.ContactRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.ContactId) { const c = this.db.read<D.Contact>('contacts', id); return c && c.workspaceId === ws ? c : null; }
+  async findByIgsid(accountId: D.InstagramAccountId, igsid: string) { return this.db.scan<D.Contact>('contacts', (c) => c.accountId === accountId && c.igsid === igsid)[0] ?? null; }
+  async save(c: D.Contact) { this.db.write('contacts', c.id, c); }
+  async delete(c: D.Contact) { this.db.remove('contacts', c.id); }
+}
+
+export class InMemoryConversationRepository implements D.ConversationRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.ConversationId) { const c = this.db.read<D.Conversation>('conversations', id); return c && c.workspaceId === ws ? c : null; }
+  async findByContact(accountId: D.InstagramAccountId, contactId: D.ContactId) { return this.db.scan<D.Conversation>('conversations', (c) => c.accountId === accountId && c.contactId === contactId)[0] ?? null; }
+  async listInactiveSince(ws: Ws, cutoff: Date, limit: number) {
+    return sortBy(this.db.scan<D.Conversation>('conversations', (c) => c.workspaceId === ws && c.lastInteractionAt.getTime() <= cutoff.getTime()), (c) => c.lastInteractionAt.getTime(), (c) => c.id).slice(0, limit);
+  }
+  async save(c: D.Conversation) { this.db.write('conversations', c.id, c); }
+  async delete(c: D.Conversation) { this.db.remove('conversations', c.id); }
+}
+
+export class InMemoryMessageRepository implements D.MessageRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.MessageId) { const m = this.db.read<D.Message>('messages', id); return m && m.workspaceId === ws ? m : null; }
+  async findByPlatformId(accountId: D.InstagramAccountId, mid: string) { return this.db.scan<D.Message>('messages', (m) => m.accountId === accountId && m.platformMessageId === mid)[0] ?? null; }
+  async listByConversation(ws: Ws, conversationId: D.ConversationId, options: { limit?: number; newest?: boolean } = {}) {
+    const all = sortBy(this.db.scan<D.Message>('messages', (m) => m.workspaceId === ws && m.conversationId === conversationId), (m) => m.sentAt.getTime(), (m) => m.id);
+    if (options.limit === undefined) return all;
+    return options.newest ? all.slice(Math.max(0, all.length - options.limit)) : all.slice(0, options.limit);
+  }
+  async save(m: D.Message) {
+    if (m.platformMessageId !== null) {
+      const clash = this.db.scan<D.Message>('messages', (x) => x.accountId === m.accountId && x.platformMessageId === m.platformMessageId && x.id !== m.id);
+      if (clash.length > 0) throw new Error('unique violation: messages(account_id, platform_message_id)');
+    }
+    this.db.write('messages', m.id, m);
+  }
+  async deleteByConversation(ws: Ws, conversationId: D.ConversationId) {
+    const ids = this.db.scan<D.Message>('messages', (m) => m.workspaceId === ws && m.conversationId === conversationId).map((m) => m.id);
+    for (const id of ids) this.db.remove('messages', id);
+    return ids;
+  }
+}
+
+export class InMemoryProductRepository implements D.ProductRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.ProductId) { const p = this.db.read<D.Product>('products', id); return p && p.workspaceId === ws ? p : null; }
+  async findBySku(ws: Ws, sku: string) { return this.db.scan<D.Product>('products', (p) => p.workspaceId === ws && p.sku === sku)[0] ?? null; }
+  async save(p: D.Product) {
+    if (this.db.scan<D.Product>('products', (x) => x.workspaceId === p.workspaceId && x.sku === p.sku && x.id !== p.id).length > 0) throw new Error('unique violation: products(workspace_id, sku)');
+    this.db.write('products', p.id, p);
+  }
+}
+
+export class InMemoryVariantRepository implements D.VariantRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.VariantId) { const v = this.db.read<D.Variant>('variants', id); return v && v.workspaceId === ws ? v : null; }
+  async getMany(ws: Ws, ids: readonly D.VariantId[]) { const set = new Set<string>(ids); return this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && set.has(v.id)); }
+  async findBySku(ws: Ws, sku: string) { return this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && v.sku === sku)[0] ?? null; }
+  async listByProduct(ws: Ws, productId: D.ProductId) { return sortBy(this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && v.productId === productId), (v) => v.createdAt.getTime(), (v) => v.id); }
+  async save(v: D.Variant) {
+    if (this.db.scan<D.Variant>('variants', (x) => x.workspaceId === v.workspaceId && x.sku === v.sku && x.id !== v.id).length > 0) throw new Error('unique violation: variants(workspace_id, sku)');
+    this.db.write('variants', v.id, v);
+  }
+}
+
+export class InMemoryStockRepository implements D.StockRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, variantId: D.VariantId) { const l = this.db.read<D.StockLevel>('stock_levels', variantId); return l && l.workspaceId === ws ? l : null; }
+  /** Transactions are serialised here, so loading inside `run` is already exclusive. */
+  async lock(ws: Ws, variantIds: readonly D.VariantId[]) {
+    const out: D.StockLevel[] = [];
+    for (const id of [...new Set(variantIds)].sort()) { const l = await this.get(ws, id); if (l) out.push(l); }
+    return out;
+  }
+  async save(l: D.StockLevel) { this.db.write('stock_levels', l.variantId, l); }
+  async appendMovements(ms: readonly D.StockMovement[]) { for (const m of ms) this.db.write('stock_movements', m.id, m); }
+  async listMovements(ws: Ws, variantId: D.VariantId) { return sortBy(this.db.scan<D.StockMovement>('stock_movements', (m) => m.workspaceId === ws && m.variantId === variantId), (m) => m.at.getTime(), (m) => m.id); }
+}
+
+export class InMemoryOrderRepository implements D.OrderRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: D.OrderId) { const o = this.db.read<D.Order>('orders', id); return o && o.workspaceId === ws ? o : null; }
+  async save(o: D.Order) { this.db.write('orders', o.id, o); }
+  async listDueForAnonymization(ws: Ws, cutoff: Date, limit: number) {
+    return sortBy(this.db.scan<D.Order>('orders', (o) => o.workspaceId === ws && o.anonymizedAt === null && o.completedAt !== null && o.completedAt.getTime() <= cutoff.getTime()), (o) => o.retentionAnchor().getTime(), (o) => o.id).slice(0, limit);
+  }
+}
+
+export class InMemoryDataSubjectRequestRepository implements D.DataSubjectRequestRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws | null, id: D.DataSubjectRequestId) { const r = this.db.read<D.DataSubjectRequest>('data_subject_requests', id); return r && r.workspaceId === ws ? r : null; }
+  async listByWorkspace(ws: Ws) { return sortBy(this.db.scan<D.DataSubjectRequest>('data_subject_requests', (r) => r.workspaceId === ws), (r) => r.requestedAt.getTime(), (r) => r.id); }
+  async save(r: D.DataSubjectRequest) { this.db.write('data_subject_requests', r.id, r); }
+}
+
+export class InMemoryReceiptRepository implements D.ReceiptRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async save(r: D.PrivacyReceipt) { this.db.write('privacy_receipts', r.id, r); }
+  async listByWorkspace(ws: Ws) { return sortBy(this.db.scan<D.PrivacyReceipt>('privacy_receipts', (r) => r.workspaceId === ws), (r) => r.createdAt.getTime(), (r) => r.id); }
+}
+
+export class InMemoryAuditLog implements D.AuditLog {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async append(e: D.AuditEntry) { this.db.write('audit_entries', e.id, e); }
+  async list(ws: Ws, f: { action?: string; actorId?: string; from?: Date; to?: Date; limit?: number } = {}) {
+    const rows = this.db.scan<D.AuditEntry>('audit_entries', (e) => e.workspaceId === ws
+      && (f.action === undefined || e.action === f.action)
+      && (f.actorId === undefined || e.actor.id === f.actorId)
+      && (f.from === undefined || e.at.getTime() >= f.from.getTime())
+      && (f.to === undefined || e.at.getTime() < f.to.getTime()));
+    return sortBy(rows, (e) => -e.at.getTime(), (e) => e.id).slice(0, f.limit ?? 100);
+  }
+  async deleteOlderThan(cutoff: Date, limit: number) {
+    const old = this.db.scan<D.AuditEntry>('audit_entries', (e) => e.at.getTime() <= cutoff.getTime()).slice(0, limit);
+    for (const e of old) this.db.remove('audit_entries', e.id);
+    return old.length;
+  }
+}
+
+export class InMemoryDailyMetricsRepository implements D.DailyMetricsRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async add(deltas: readonly D.MetricDelta[]) {
+    for (const d of deltas) {
+      const key = byKey(d.workspaceId, d.day, d.metric, d.dimension);
+      const prev = this.db.read<D.DailyMetric>('daily_metrics', key);
+      this.db.write('daily_metrics', key, prev ? { ...prev, count: prev.count + d.count, sum: prev.sum + d.sum } : { ...d });
+    }
+  }
+  async query(ws: Ws, f: { metric?: string; fromDay: string; toDay: string }) {
+    return sortBy(this.db.scan<D.DailyMetric>('daily_metrics', (m) => m.workspaceId === ws && (f.metric === undefined || m.metric === f.metric) && m.day >= f.fromDay && m.day <= f.toDay),
+      (m) => m.day, (m) => `${m.metric}|${m.dimension}`);
+  }
+}
+
+function sortBy<T>(rows: T[], primary: (r: T) => number | string, tie: (r: T) => string): T[] {
+  return rows.sort((a, b) => {
+    const pa = primary(a);
+    const pb = primary(b);
+    if (pa < pb) return -1;
+    if (pa > pb) return 1;
+    return tie(a) < tie(b) ? -1 : tie(a) > tie(b) ? 1 : 0;
+  });
+}
+
+

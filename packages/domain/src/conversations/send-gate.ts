@@ -1,0 +1,40 @@
+import type { InstagramAccount } from '../instagram/instagram-account.js';
+import type { Contact } from '../contacts/contact.js';
+import type { Conversation } from './conversation.js';
+import type { HoldReason } from './message.js';
+import { decideDirectMessage, type OutboundAuthor } from './messaging-policy.js';
+
+export type GateDecision =
+  | { readonly outcome: 'send'; readonly tag: 'HUMAN_AGENT' | null }
+  /** Not now, but it may go out later (reconnection, the customer writes again). */
+  | { readonly outcome: 'hold'; readonly reason: HoldReason }
+  /** Never: recorded with the reason so the merchant sees it. */
+  | { readonly outcome: 'refuse'; readonly reason: HoldReason };
+
+/**
+ * The one gate every outbound message passes: account state, who owns the thread, the contact's
+ * restrictions, then Instagram's window. Order of checks matters only for the reason shown.
+ */
+export function gateOutbound(input: { account: InstagramAccount; conversation: Conversation; contact: Contact; author: OutboundAuthor; now: Date }): GateDecision {
+  const { account, conversation, contact, author, now } = input;
+  if (account.status === 'token_expired') return { outcome: 'hold', reason: 'token_expired' };
+  if (account.status !== 'connected') return { outcome: 'refuse', reason: 'account_not_connected' };
+
+  const automated = author !== 'agent';
+  if (automated && contact.restrictions.processingRestricted) return { outcome: 'refuse', reason: 'contact_restricted' };
+  if ((author === 'assistant' || author === 'automation') && !contact.allowsAutomatedProcessing()) return { outcome: 'refuse', reason: 'ai_objected' };
+  // Transactional notifications may reach a customer whose thread a human owns; bots may not.
+  if ((author === 'assistant' || author === 'automation') && !conversation.acceptsAutomatedReplies()) return { outcome: 'refuse', reason: 'conversation_owned_by_human' };
+
+  const decision = decideDirectMessage({ lastCustomerMessageAt: conversation.lastCustomerMessageAt, author, now });
+  if (decision.outcome === 'refused') {
+    // An order update waits for the customer's next message instead of being lost.
+    return author === 'notification' ? { outcome: 'hold', reason: decision.reason } : { outcome: 'refuse', reason: decision.reason };
+  }
+  return { outcome: 'send', tag: decision.tag };
+}
+
+/** Whether the assistant should be asked at all for this inbound event. */
+export function shouldAskAssistant(input: { conversation: Conversation; contact: Contact; account: InstagramAccount; now: Date }): boolean {
+  return gateOutbound({ ...input, author: 'assistant' }).outcome === 'send';
+}

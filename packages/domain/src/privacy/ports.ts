@@ -1,0 +1,19 @@
+import type { DataSubjectRequestId, WorkspaceId } from '../shared/ids.js';
+import type { DataSubjectRequest } from './data-subject-request.js';
+import type { PrivacyReceipt } from './receipt.js';
+
+export interface DataSubjectRequestRepository {
+  get(workspaceId: WorkspaceId | null, id: DataSubjectRequestId): Promise<DataSubjectRequest | null>;
+  listByWorkspace(workspaceId: WorkspaceId): Promise<DataSubjectRequest[]>;
+  save(request: DataSubjectRequest): Promise<void>;
+}
+
+export interface ReceiptRepository {
+  save(receipt: PrivacyReceipt): Promise<void>;
+  listByWorkspace(workspaceId: WorkspaceId): Promise<PrivacyReceipt[]>;
+}
+
+/** SHA-256 lives in an adapter; the core only says what is hashed (receiptDigestInput). */
+export interface Digest {
+  sha256Hex(text: string): string;
+}
