@@ -419,7 +419,7 @@ export function repositoryContracts(adapterName: string, setup: () => Promise<Co
         expect((await h.session().audit.list(WS)).length).toBe(2);
       });
       it('accumulates metric deltas and queries a day range', async () => {
-        await seedWorkspace();
+        await seedWorkspace(WS); await seedWorkspace(WS2);
         const s = h.session();
         const d = { workspaceId: WS, metric: 'orders.confirmed', dimension: 'currency=EUR;source=chat' };
         await s.uow.run(async () => {

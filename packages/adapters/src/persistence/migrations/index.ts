@@ -1,0 +1,6 @@
+import { Migration20261129000001_foundation } from './Migration20261129000001_foundation.js';
+
+/** Committed migrations, in order. The app applies pending ones on start; never schema-update. */
+export const migrations = [
+  { name: 'Migration20261129000001_foundation', class: Migration20261129000001_foundation },
+];

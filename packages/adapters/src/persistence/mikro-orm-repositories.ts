@@ -1,0 +1,324 @@
+import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import {
+  ConcurrencyConflictError, Contact, Conversation, DataSubjectRequest, Ids, InstagramAccount, Membership, Message, Order, Product, StockLevel, User, Variant, Workspace,
+  type AuditEntry, type AuditLog, type ContactId, type ContactRepository, type ConversationId, type ConversationRepository, type DailyMetric, type DailyMetricsRepository,
+  type DataSubjectRequestId, type DataSubjectRequestRepository, type EncryptedSecret, type InstagramAccountId, type InstagramAccountRepository, type MembershipId,
+  type MembershipRepository, type MessageId, type MessageRepository, type MetricDelta, type OrderId, type OrderRepository, type PrivacyReceipt, type ProductId,
+  type ProductRepository, type ReceiptRepository, type SecretId, type SecretRepository, type StockMovement, type StockRepository, type UnitOfWork, type UserId,
+  type UserRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
+} from '@palette/domain';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Em = SqlEntityManager;
+type Row = Record<string, any>;
+
+/**
+ * One unit of work: an EntityManager fork plus the set of aggregates the use case explicitly
+ * saved. Only those are flushed: an aggregate a use case mutated but did not save is detached
+ * before commit, so MikroORM's "flush everything that changed" matches the port's contract.
+ */
+export class MikroOrmSession implements UnitOfWork {
+  readonly saved = new Set<object>();
+  constructor(readonly em: Em) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.em.isInTransaction()) return work();
+    this.saved.clear();
+    await this.em.begin();
+    try {
+      const result = await work();
+      if (isErrorResult(result)) {
+        await this.em.rollback();
+        this.em.clear();
+        return result;
+      }
+      this.detachUnsaved();
+      await this.em.commit();
+      return result;
+    } catch (e) {
+      if (this.em.isInTransaction()) await this.em.rollback().catch(() => undefined);
+      this.em.clear();
+      throw translate(e);
+    } finally {
+      this.saved.clear();
+    }
+  }
+
+  /** Stage an aggregate; outside `run` it is written at once. */
+  async save(entity: object): Promise<void> {
+    this.saved.add(entity);
+    this.em.persist(entity);
+    if (!this.em.isInTransaction()) {
+      try { await this.em.flush(); } catch (e) { throw translate(e); }
+    }
+  }
+
+  async remove(entity: object): Promise<void> {
+    this.saved.add(entity);
+    this.em.remove(entity);
+    if (!this.em.isInTransaction()) await this.em.flush();
+  }
+
+  /** Raw SQL for the append-only record tables, inside the current transaction. */
+  execute<T = Row[]>(sql: string, params: unknown[] = [], method: 'all' | 'run' = 'all'): Promise<T> {
+    return this.em.execute(sql, params as any[], method) as Promise<T>;
+  }
+
+  private detachUnsaved(): void {
+    const uow = this.em.getUnitOfWork();
+    for (const entity of uow.getIdentityMap().values()) {
+      if (!this.saved.has(entity)) uow.unsetIdentity(entity);
+    }
+  }
+}
+
+function isErrorResult(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'ok' in v && (v as { ok: unknown }).ok === false;
+}
+
+function translate(e: unknown): unknown {
+  if (e instanceof OptimisticLockError) {
+    const entity = e.entity as { id?: string; variantId?: string } | undefined;
+    return new ConcurrencyConflictError(entity?.constructor?.name ?? 'entity', String(entity?.id ?? entity?.variantId ?? '?'));
+  }
+  return e;
+}
+
+const tenant = <T>(entity: T | null, ws: WorkspaceId | null): T | null => (entity && (entity as any).workspaceId === ws ? entity : null);
+
+export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(id: WorkspaceId) { return this.s.em.findOne(Workspace, { id } as any); }
+  save(w: Workspace) { return this.s.save(w); }
+}
+
+export class MikroOrmUserRepository implements UserRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(id: UserId) { return this.s.em.findOne(User, { id } as any); }
+  findByEmail(email: string) { return this.s.em.findOne(User, { _email: email } as any); }
+  save(u: User) { return this.s.save(u); }
+}
+
+export class MikroOrmMembershipRepository implements MembershipRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: MembershipId) { return this.s.em.findOne(Membership, { id, workspaceId: ws } as any); }
+  find(ws: WorkspaceId, userId: UserId) { return this.s.em.findOne(Membership, { workspaceId: ws, userId } as any); }
+  listByWorkspace(ws: WorkspaceId) { return this.s.em.find(Membership, { workspaceId: ws } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any }); }
+  listByUser(userId: UserId) { return this.s.em.find(Membership, { userId } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any }); }
+  save(m: Membership) { return this.s.save(m); }
+  remove(m: Membership) { return this.s.remove(m); }
+}
+
+export class MikroOrmInstagramAccountRepository implements InstagramAccountRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: InstagramAccountId) { return this.s.em.findOne(InstagramAccount, { id, workspaceId: ws } as any); }
+  findByIgUserId(igUserId: string) { return this.s.em.findOne(InstagramAccount, { igUserId } as any); }
+  listByWorkspace(ws: WorkspaceId) { return this.s.em.find(InstagramAccount, { workspaceId: ws } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any }); }
+  save(a: InstagramAccount) { return this.s.save(a); }
+}
+
+const secretFromRow = (r: Row): EncryptedSecret => ({
+  id: Ids.secret(r.id), workspaceId: Ids.workspace(r.workspace_id), purpose: r.purpose, ciphertext: { keyId: r.key_id, data: r.ciphertext }, aad: r.aad, createdAt: new Date(r.created_at),
+});
+
+export class MikroOrmSecretRepository implements SecretRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  async get(ws: WorkspaceId, id: SecretId) {
+    const rows = await this.s.execute('select * from secrets where id = ? and workspace_id = ?', [id, ws]);
+    return rows[0] ? secretFromRow(rows[0]) : null;
+  }
+  async save(x: EncryptedSecret) {
+    await this.s.execute(
+      `insert into secrets (id, workspace_id, purpose, key_id, ciphertext, aad, created_at) values (?, ?, ?, ?, ?, ?, ?)
+       on conflict (id) do update set key_id = excluded.key_id, ciphertext = excluded.ciphertext`,
+      [x.id, x.workspaceId, x.purpose, x.ciphertext.keyId, x.ciphertext.data, x.aad, x.createdAt], 'run');
+  }
+  async destroy(ws: WorkspaceId, id: SecretId) { await this.s.execute('delete from secrets where id = ? and workspace_id = ?', [id, ws], 'run'); }
+  async listByKeyIdNot(keyId: string, limit: number) {
+    return (await this.s.execute('select * from secrets where key_id <> ? order by id limit ?', [keyId, limit])).map(secretFromRow);
+  }
+}
+
+export class MikroOrmContactRepository implements ContactRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: ContactId) { return this.s.em.findOne(Contact, { id, workspaceId: ws } as any); }
+  findByIgsid(accountId: InstagramAccountId, igsid: string) { return this.s.em.findOne(Contact, { accountId, _igsid: igsid } as any); }
+  save(c: Contact) { return this.s.save(c); }
+  delete(c: Contact) { return this.s.remove(c); }
+}
+
+export class MikroOrmConversationRepository implements ConversationRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: ConversationId) { return this.s.em.findOne(Conversation, { id, workspaceId: ws } as any); }
+  findByContact(accountId: InstagramAccountId, contactId: ContactId) { return this.s.em.findOne(Conversation, { accountId, contactId } as any); }
+  listInactiveSince(ws: WorkspaceId, cutoff: Date, limit: number) {
+    return this.s.em.find(Conversation, { workspaceId: ws, _lastInteractionAt: { $lte: cutoff } } as any, { orderBy: { _lastInteractionAt: 'asc', id: 'asc' } as any, limit });
+  }
+  save(c: Conversation) { return this.s.save(c); }
+  delete(c: Conversation) { return this.s.remove(c); }
+}
+
+export class MikroOrmMessageRepository implements MessageRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: MessageId) { return this.s.em.findOne(Message, { id, workspaceId: ws } as any); }
+  findByPlatformId(accountId: InstagramAccountId, mid: string) { return this.s.em.findOne(Message, { accountId, _platformMessageId: mid } as any); }
+  async listByConversation(ws: WorkspaceId, conversationId: ConversationId, options: { limit?: number; newest?: boolean } = {}) {
+    const where = { workspaceId: ws, conversationId } as any;
+    if (options.newest && options.limit !== undefined) {
+      const rows = await this.s.em.find(Message, where, { orderBy: { sentAt: 'desc', id: 'desc' } as any, limit: options.limit });
+      return rows.reverse();
+    }
+    return this.s.em.find(Message, where, { orderBy: { sentAt: 'asc', id: 'asc' } as any, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  }
+  save(m: Message) { return this.s.save(m); }
+  async deleteByConversation(ws: WorkspaceId, conversationId: ConversationId) {
+    const rows = await this.s.execute<Row[]>('delete from messages where workspace_id = ? and conversation_id = ? returning id', [ws, conversationId]);
+    return rows.map((r) => Ids.message(r.id));
+  }
+}
+
+export class MikroOrmProductRepository implements ProductRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: ProductId) { return this.s.em.findOne(Product, { id, workspaceId: ws } as any); }
+  findBySku(ws: WorkspaceId, sku: string) { return this.s.em.findOne(Product, { workspaceId: ws, _sku: sku } as any); }
+  save(p: Product) { return this.s.save(p); }
+}
+
+export class MikroOrmVariantRepository implements VariantRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: VariantId) { return this.s.em.findOne(Variant, { id, workspaceId: ws } as any); }
+  getMany(ws: WorkspaceId, ids: readonly VariantId[]) { return this.s.em.find(Variant, { id: { $in: [...ids] }, workspaceId: ws } as any); }
+  findBySku(ws: WorkspaceId, sku: string) { return this.s.em.findOne(Variant, { workspaceId: ws, _sku: sku } as any); }
+  listByProduct(ws: WorkspaceId, productId: ProductId) { return this.s.em.find(Variant, { workspaceId: ws, productId } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any }); }
+  save(v: Variant) { return this.s.save(v); }
+}
+
+const movementFromRow = (r: Row): StockMovement => ({
+  id: Ids.stockMovement(r.id), workspaceId: Ids.workspace(r.workspace_id), variantId: Ids.variant(r.variant_id), kind: r.kind,
+  onHandDelta: Number(r.on_hand_delta), reservedDelta: Number(r.reserved_delta), orderId: r.order_id ? Ids.order(r.order_id) : null,
+  reason: r.reason, actor: r.actor, at: new Date(r.at),
+});
+
+export class MikroOrmStockRepository implements StockRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, variantId: VariantId) { return this.s.em.findOne(StockLevel, { variantId, workspaceId: ws } as any); }
+  /** SELECT … FOR UPDATE in id order, so concurrent multi-line confirmations cannot deadlock. */
+  lock(ws: WorkspaceId, variantIds: readonly VariantId[]) {
+    const ids = [...new Set(variantIds)].sort();
+    return this.s.em.find(StockLevel, { variantId: { $in: ids }, workspaceId: ws } as any, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { variantId: 'asc' } as any, refresh: true });
+  }
+  save(l: StockLevel) { return this.s.save(l); }
+  async appendMovements(ms: readonly StockMovement[]) {
+    for (const m of ms) {
+      await this.s.execute(
+        'insert into stock_movements (id, workspace_id, variant_id, kind, on_hand_delta, reserved_delta, order_id, reason, actor, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)',
+        [m.id, m.workspaceId, m.variantId, m.kind, m.onHandDelta, m.reservedDelta, m.orderId, m.reason, JSON.stringify(m.actor), m.at], 'run');
+    }
+  }
+  async listMovements(ws: WorkspaceId, variantId: VariantId) {
+    return (await this.s.execute('select * from stock_movements where workspace_id = ? and variant_id = ? order by at, id', [ws, variantId])).map(movementFromRow);
+  }
+}
+
+export class MikroOrmOrderRepository implements OrderRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: OrderId) { return this.s.em.findOne(Order, { id, workspaceId: ws } as any); }
+  save(o: Order) { return this.s.save(o); }
+  listDueForAnonymization(ws: WorkspaceId, cutoff: Date, limit: number) {
+    return this.s.em.find(Order, { workspaceId: ws, _anonymizedAt: null, _completedAt: { $ne: null, $lte: cutoff } } as any, { orderBy: { _completedAt: 'asc', id: 'asc' } as any, limit });
+  }
+}
+
+export class MikroOrmDataSubjectRequestRepository implements DataSubjectRequestRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  async get(ws: WorkspaceId | null, id: DataSubjectRequestId) { return tenant(await this.s.em.findOne(DataSubjectRequest, { id } as any), ws); }
+  listByWorkspace(ws: WorkspaceId) { return this.s.em.find(DataSubjectRequest, { workspaceId: ws } as any, { orderBy: { requestedAt: 'asc', id: 'asc' } as any }); }
+  save(r: DataSubjectRequest) { return this.s.save(r); }
+}
+
+export class MikroOrmReceiptRepository implements ReceiptRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  async save(r: PrivacyReceipt) {
+    await this.s.execute('insert into privacy_receipts (id, workspace_id, kind, policy, counts, digest, created_at) values (?, ?, ?, ?, ?::jsonb, ?, ?)',
+      [r.id, r.workspaceId, r.kind, r.policy, JSON.stringify(r.counts), r.digest, r.createdAt], 'run');
+  }
+  async listByWorkspace(ws: WorkspaceId) {
+    const rows = await this.s.execute('select * from privacy_receipts where workspace_id = ? order by created_at, id', [ws]);
+    return rows.map((r): PrivacyReceipt => ({ id: Ids.receipt(r.id), workspaceId: r.workspace_id, kind: r.kind, policy: r.policy, counts: r.counts, digest: r.digest, createdAt: new Date(r.created_at) }));
+  }
+}
+
+export class MikroOrmAuditLog implements AuditLog {
+  constructor(private readonly s: MikroOrmSession) {}
+  async append(e: AuditEntry) {
+    await this.s.execute(
+      'insert into audit_entries (id, workspace_id, actor, actor_id, action, target_type, target_id, at, request_id, details) values (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb)',
+      [e.id, e.workspaceId, JSON.stringify(e.actor), e.actor.id ?? null, e.action, e.target?.type ?? null, e.target?.id ?? null, e.at, e.requestId, JSON.stringify(e.details)], 'run');
+  }
+  async list(ws: WorkspaceId, f: { action?: string; actorId?: string; from?: Date; to?: Date; limit?: number } = {}) {
+    const where = ['workspace_id = ?'];
+    const params: unknown[] = [ws];
+    if (f.action !== undefined) { where.push('action = ?'); params.push(f.action); }
+    if (f.actorId !== undefined) { where.push('actor_id = ?'); params.push(f.actorId); }
+    if (f.from !== undefined) { where.push('at >= ?'); params.push(f.from); }
+    if (f.to !== undefined) { where.push('at < ?'); params.push(f.to); }
+    params.push(f.limit ?? 100);
+    const rows = await this.s.execute(`select * from audit_entries where ${where.join(' and ')} order by at desc, id asc limit ?`, params);
+    return rows.map((r): AuditEntry => ({
+      id: Ids.auditEntry(r.id), workspaceId: r.workspace_id, actor: r.actor, action: r.action,
+      target: r.target_type ? { type: r.target_type, id: r.target_id } : null, at: new Date(r.at), requestId: r.request_id, details: r.details,
+    }));
+  }
+  async deleteOlderThan(cutoff: Date, limit: number) {
+    const rows = await this.s.execute('delete from audit_entries where id in (select id from audit_entries where at <= ? order by at limit ?) returning id', [cutoff, limit]);
+    return rows.length;
+  }
+}
+
+export class MikroOrmDailyMetricsRepository implements DailyMetricsRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  /** An additive upsert: concurrent writers add to the same row without a read-modify-write race. */
+  async add(deltas: readonly MetricDelta[]) {
+    for (const d of mergeDeltas(deltas)) {
+      await this.s.execute(
+        `insert into daily_metrics (workspace_id, day, metric, dimension, count, sum) values (?, ?::date, ?, ?, ?, ?)
+         on conflict (workspace_id, day, metric, dimension) do update set count = daily_metrics.count + excluded.count, sum = daily_metrics.sum + excluded.sum`,
+        [d.workspaceId, d.day, d.metric, d.dimension, d.count, d.sum], 'run');
+    }
+  }
+  async query(ws: WorkspaceId, f: { metric?: string; fromDay: string; toDay: string }) {
+    const rows = await this.s.execute(
+      `select workspace_id, to_char(day, 'YYYY-MM-DD') as day, metric, dimension, count, sum from daily_metrics
+       where workspace_id = ? and day >= ?::date and day <= ?::date ${f.metric !== undefined ? 'and metric = ?' : ''} order by day, metric, dimension`,
+      f.metric !== undefined ? [ws, f.fromDay, f.toDay, f.metric] : [ws, f.fromDay, f.toDay]);
+    return rows.map((r): DailyMetric => ({ workspaceId: r.workspace_id, day: r.day, metric: r.metric, dimension: r.dimension, count: Number(r.count), sum: Number(r.sum) }));
+  }
+}
+
+/** Every repository over one fresh unit of work. Create one per request or job. */
+export function createMikroOrmRepositories(orm: MikroORM) {
+  const session = new MikroOrmSession(orm.em.fork() as Em);
+  return {
+    session,
+    uow: session as UnitOfWork,
+    workspaces: new MikroOrmWorkspaceRepository(session),
+    users: new MikroOrmUserRepository(session),
+    memberships: new MikroOrmMembershipRepository(session),
+    accounts: new MikroOrmInstagramAccountRepository(session),
+    secrets: new MikroOrmSecretRepository(session),
+    contacts: new MikroOrmContactRepository(session),
+    conversations: new MikroOrmConversationRepository(session),
+    messages: new MikroOrmMessageRepository(session),
+    products: new MikroOrmProductRepository(session),
+    variants: new MikroOrmVariantRepository(session),
+    stock: new MikroOrmStockRepository(session),
+    orders: new MikroOrmOrderRepository(session),
+    requests: new MikroOrmDataSubjectRequestRepository(session),
+    receipts: new MikroOrmReceiptRepository(session),
+    audit: new MikroOrmAuditLog(session),
+    metrics: new MikroOrmDailyMetricsRepository(session),
+  };
+}
+
+export { UniqueConstraintViolationException };
