@@ -5,7 +5,7 @@ import { InMemoryDatabase } from './database.js';
 import {
   InMemoryAuditLog, InMemoryContactRepository, InMemoryConversationRepository, InMemoryDailyMetricsRepository, InMemoryDataSubjectRequestRepository,
   InMemoryInstagramAccountRepository, InMemoryMembershipRepository, InMemoryMessageRepository, InMemoryOrderRepository, InMemoryProductRepository,
-  InMemoryReceiptRepository, InMemorySecretRepository, InMemoryStockRepository, InMemoryUserRepository, InMemoryVariantRepository, InMemoryWorkspaceRepository,
+  InMemoryReceiptRepository, InMemorySecretRepository, InMemorySessionRepository, InMemoryInvitationRepository, InMemoryStockRepository, InMemoryUserRepository, InMemoryVariantRepository, InMemoryWorkspaceRepository,
 } from './repositories.js';
 
 export { InMemoryDatabase, cloneEntity } from './database.js';
@@ -33,6 +33,8 @@ export function createInMemoryRepositories(db = new InMemoryDatabase()) {
     receipts: new InMemoryReceiptRepository(db),
     audit: new InMemoryAuditLog(db),
     metrics: new InMemoryDailyMetricsRepository(db),
+    sessions: new InMemorySessionRepository(db),
+    invitations: new InMemoryInvitationRepository(db),
   };
 }
 export type InMemoryRepositories = ReturnType<typeof createInMemoryRepositories>;

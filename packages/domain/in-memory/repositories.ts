@@ -191,3 +191,29 @@ function sortBy<T>(rows: T[], primary: (r: T) => number | string, tie: (r: T) =>
 }
 
 
+
+export class InMemorySessionRepository implements D.SessionRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(tokenHash: string) { return this.db.read<D.Session>('sessions', tokenHash); }
+  async save(s: D.Session) { this.db.write('sessions', s.id, s); }
+  async revokeAllForUser(userId: D.UserId, now: Date) {
+    const active = this.db.scan<D.Session>('sessions', (s) => s.userId === userId && s.isActive(now));
+    for (const s of active) { s.revoke(now); this.db.write('sessions', s.id, s); }
+    return active.length;
+  }
+  async deleteEndedBefore(cutoff: Date, limit: number) {
+    const ended = this.db.scan<D.Session>('sessions', (s) => (s.revokedAt !== null && s.revokedAt <= cutoff) || s.absoluteExpiresAt <= cutoff || s.idleExpiresAt <= cutoff).slice(0, limit);
+    for (const s of ended) this.db.remove('sessions', s.id);
+    return ended.length;
+  }
+}
+
+export class InMemoryInvitationRepository implements D.InvitationRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+  async get(ws: Ws, id: string) { const i = this.db.read<D.Invitation>('invitations', id); return i && i.workspaceId === ws ? i : null; }
+  async findByTokenHash(tokenHash: string) { return this.db.scan<D.Invitation>('invitations', (i) => i.tokenHash === tokenHash)[0] ?? null; }
+  async listPending(ws: Ws, now: Date) {
+    return sortBy(this.db.scan<D.Invitation>('invitations', (i) => i.workspaceId === ws && i.acceptedAt === null && i.revokedAt === null && i.expiresAt > now), (i) => i.createdAt.getTime(), (i) => i.id);
+  }
+  async save(i: D.Invitation) { this.db.write('invitations', i.id, i); }
+}

@@ -13,7 +13,9 @@ export { ROLES, PERMISSIONS, PERMISSION_MATRIX, can, isRole, type Role, type Per
 export { Workspace, type WorkspaceError, type BusinessProfile, type WorkspaceFactoryOptions } from './accounts/workspace.js';
 export { User, normalizeEmail, type UserError, type UserPreferences } from './accounts/user.js';
 export { Membership, canLeave, countOwners, type MembershipError } from './accounts/membership.js';
-export type { WorkspaceRepository, UserRepository, MembershipRepository, PasswordHasher } from './accounts/ports.js';
+export type { WorkspaceRepository, UserRepository, MembershipRepository, PasswordHasher, SessionRepository, InvitationRepository, Mailer } from './accounts/ports.js';
+export { Session, DEFAULT_SESSION_POLICY, type SessionPolicy } from './accounts/session.js';
+export { Invitation, INVITATION_TTL_MS, type InvitationError } from './accounts/invitation.js';
 export { RegisterAccount, MIN_PASSWORD_LENGTH, type RegisterAccountCommand, type RegisterAccountError } from './accounts/register-account.js';
 export { ManageTeam, type TeamError } from './accounts/manage-team.js';
 

@@ -5,7 +5,7 @@ import {
   type AuditLog, type ContactRepository, type ConversationRepository, type DailyMetricsRepository, type DataSubjectRequestRepository,
   type InstagramAccountRepository, type MembershipRepository, type MessageRepository, type OrderRepository, type ProductRepository,
   type ReceiptRepository, type SecretRepository, type StockRepository, type UnitOfWork, type UserRepository, type VariantRepository,
-  type WorkspaceRepository, DataSubjectRequest, Ids as I, type StockMovement,
+  type WorkspaceRepository, DataSubjectRequest, Ids as I, type StockMovement, Session, Invitation, type SessionRepository, type InvitationRepository,
 } from '../src/index.js';
 import { FakeClock, SequentialIds } from '../in-memory/system.js';
 import { make, uuid } from './fixtures.js';
@@ -17,6 +17,7 @@ export interface RepositorySet {
   secrets: SecretRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
   products: ProductRepository; variants: VariantRepository; stock: StockRepository; orders: OrderRepository;
   requests: DataSubjectRequestRepository; receipts: ReceiptRepository; audit: AuditLog; metrics: DailyMetricsRepository;
+  sessions: SessionRepository; invitations: InvitationRepository;
 }
 
 export interface ContractHarness {
@@ -429,6 +430,49 @@ export function repositoryContracts(adapterName: string, setup: () => Promise<Co
         const rows = await h.session().metrics.query(WS, { fromDay: '2026-03-01', toDay: '2026-03-01' });
         expect(rows).toEqual([{ ...d, day: '2026-03-01', count: 2, sum: 1500 }]);
         expect((await h.session().metrics.query(WS, { metric: 'orders.confirmed', fromDay: '2026-02-01', toDay: '2026-03-31' })).length).toBe(2);
+      });
+    });
+
+    describe('SessionRepository and InvitationRepository', () => {
+      it('finds a session by token hash, persists touches, revokes all of a user, and deletes ended ones', async () => {
+        await seedWorkspace();
+        const s = h.session();
+        const user = make.user(uuid(5), 'a@b.co', T0);
+        const a = Session.start({ tokenHash: 'hash-a', userId: user.id, now: T0 });
+        const b = Session.start({ tokenHash: 'hash-b', userId: user.id, now: T0 });
+        await s.uow.run(async () => { await s.users.save(user); await s.sessions.save(a); await s.sessions.save(b); });
+        const r = h.session();
+        const loaded = (await r.sessions.get('hash-a'))!;
+        expect(loaded.userId).toBe(user.id);
+        const later = new Date(T0.getTime() + 3600_000);
+        loaded.touch(later);
+        await r.uow.run(async () => { await r.sessions.save(loaded); });
+        expect((await h.session().sessions.get('hash-a'))!.lastSeenAt.toISOString()).toBe(later.toISOString());
+        expect(await h.session().sessions.get('nope')).toBeNull();
+        const x = h.session();
+        expect(await x.uow.run(() => x.sessions.revokeAllForUser(user.id, later))).toBe(2);
+        expect((await h.session().sessions.get('hash-b'))!.isActive(later)).toBe(false);
+        const d = h.session();
+        expect(await d.uow.run(() => d.sessions.deleteEndedBefore(new Date(later.getTime() - 1), 10))).toBe(0);
+        expect(await d.uow.run(() => d.sessions.deleteEndedBefore(later, 10))).toBe(2);
+        expect(await h.session().sessions.get('hash-a')).toBeNull();
+      });
+      it('finds invitations by token hash and lists only pending ones of the workspace', async () => {
+        await seedWorkspace(WS); await seedWorkspace(WS2);
+        const s = h.session();
+        const inv = Invitation.issue({ id: uuid(200), workspaceId: WS, email: 'New@Shop.com', role: 'agent', tokenHash: 'tok-1', invitedBy: Ids.user(uuid(5)), now: T0 });
+        const used = Invitation.issue({ id: uuid(201), workspaceId: WS, email: 'b@shop.com', role: 'analyst', tokenHash: 'tok-2', invitedBy: Ids.user(uuid(5)), now: T0 });
+        expect(used.accept('b@shop.com', T0).ok).toBe(true);
+        await s.uow.run(async () => { await s.invitations.save(inv); await s.invitations.save(used); });
+        const r = h.session();
+        const found = (await r.invitations.findByTokenHash('tok-1'))!;
+        expect({ email: found.email, role: found.role, expiresAt: found.expiresAt.getTime() }).toEqual({ email: 'new@shop.com', role: 'agent', expiresAt: T0.getTime() + 7 * DAY });
+        expect((await r.invitations.listPending(WS, T0)).map((i) => i.id)).toEqual([uuid(200)]);
+        expect(await r.invitations.listPending(WS, new Date(T0.getTime() + 7 * DAY))).toEqual([]);
+        expect(await r.invitations.get(WS2, uuid(200))).toBeNull();
+        expect(found.accept('new@shop.com', T0).ok).toBe(true);
+        await r.uow.run(async () => { await r.invitations.save(found); });
+        expect((await h.session().invitations.get(WS, uuid(200)))!.accept('new@shop.com', T0)).toEqual({ ok: false, error: { kind: 'InvitationUsed' } });
       });
     });
 

@@ -1,12 +1,12 @@
 import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
-  ConcurrencyConflictError, Contact, Conversation, DataSubjectRequest, Ids, InstagramAccount, Membership, Message, Order, Product, StockLevel, User, Variant, Workspace,
+  ConcurrencyConflictError, Contact, Conversation, DataSubjectRequest, Ids, InstagramAccount, Invitation, Session, Membership, Message, Order, Product, StockLevel, User, Variant, Workspace,
   type AuditEntry, type AuditLog, type ContactId, type ContactRepository, type ConversationId, type ConversationRepository, type DailyMetric, type DailyMetricsRepository,
   type DataSubjectRequestId, type DataSubjectRequestRepository, type EncryptedSecret, type InstagramAccountId, type InstagramAccountRepository, type MembershipId,
   type MembershipRepository, type MessageId, type MessageRepository, type MetricDelta, type OrderId, type OrderRepository, type PrivacyReceipt, type ProductId,
   type ProductRepository, type ReceiptRepository, type SecretId, type SecretRepository, type StockMovement, type StockRepository, type UnitOfWork, type UserId,
-  type UserRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
+  type UserRepository, type SessionRepository, type InvitationRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
 } from '@palette/domain';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -296,6 +296,34 @@ export class MikroOrmDailyMetricsRepository implements DailyMetricsRepository {
   }
 }
 
+export class MikroOrmSessionRepository implements SessionRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(tokenHash: string) { return this.s.em.findOne(Session, { id: tokenHash } as any); }
+  save(x: Session) { return this.s.save(x); }
+  async revokeAllForUser(userId: UserId, now: Date) {
+    const rows = await this.s.execute<Row[]>(
+      'update sessions set revoked_at = ?, version = version + 1 where user_id = ? and revoked_at is null and idle_expires_at > ? and absolute_expires_at > ? returning token_hash',
+      [now, userId, now, now]);
+    return rows.length;
+  }
+  async deleteEndedBefore(cutoff: Date, limit: number) {
+    const rows = await this.s.execute<Row[]>(
+      `delete from sessions where token_hash in (select token_hash from sessions
+         where revoked_at <= ? or absolute_expires_at <= ? or idle_expires_at <= ? limit ?) returning token_hash`, [cutoff, cutoff, cutoff, limit]);
+    return rows.length;
+  }
+}
+
+export class MikroOrmInvitationRepository implements InvitationRepository {
+  constructor(private readonly s: MikroOrmSession) {}
+  get(ws: WorkspaceId, id: string) { return this.s.em.findOne(Invitation, { id, workspaceId: ws } as any); }
+  findByTokenHash(tokenHash: string) { return this.s.em.findOne(Invitation, { tokenHash } as any); }
+  listPending(ws: WorkspaceId, now: Date) {
+    return this.s.em.find(Invitation, { workspaceId: ws, _acceptedAt: null, _revokedAt: null, expiresAt: { $gt: now } } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any });
+  }
+  save(i: Invitation) { return this.s.save(i); }
+}
+
 /** Every repository over one fresh unit of work. Create one per request or job. */
 export function createMikroOrmRepositories(orm: MikroORM) {
   const session = new MikroOrmSession(orm.em.fork() as Em);
@@ -318,6 +346,8 @@ export function createMikroOrmRepositories(orm: MikroORM) {
     receipts: new MikroOrmReceiptRepository(session),
     audit: new MikroOrmAuditLog(session),
     metrics: new MikroOrmDailyMetricsRepository(session),
+    sessions: new MikroOrmSessionRepository(session),
+    invitations: new MikroOrmInvitationRepository(session),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContractHarness } from '@palette/domain/testing';
 import { createMikroOrmRepositories, IN_MEMORY_DATA_DIR, openDatabase, persistenceModule, type Database } from '../../src/persistence/index.js';
 
-const TABLES = ['daily_metrics', 'audit_entries', 'privacy_receipts', 'data_subject_requests', 'orders', 'stock_movements', 'stock_levels', 'variants', 'products',
+const TABLES = ['invitations', 'sessions', 'daily_metrics', 'audit_entries', 'privacy_receipts', 'data_subject_requests', 'orders', 'stock_movements', 'stock_levels', 'variants', 'products',
   'messages', 'conversations', 'contacts', 'instagram_accounts', 'secrets', 'memberships', 'users', 'workspaces'];
 
 async function harnessFor(db: Database, cleanup: () => Promise<void>): Promise<ContractHarness> {

@@ -1,6 +1,6 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
 import {
-  Contact, Conversation, DataSubjectRequest, InstagramAccount, Membership, Message, Money, Order, Product, StockLevel, User, Variant, Workspace,
+  Contact, Conversation, DataSubjectRequest, InstagramAccount, Invitation, Membership, Message, Money, Order, Product, Session, StockLevel, User, Variant, Workspace,
 } from '@palette/domain';
 import { ConsentLedgerType, OrderHistoryType, OrderLinesType, PlainJsonType, ReactionsType } from './types.js';
 
@@ -141,8 +141,25 @@ export const DataSubjectRequestSchema = schema({
   },
 });
 
+export const SessionSchema = schema({
+  class: Session, tableName: 'sessions',
+  properties: {
+    id: { type: 'text', primary: true, fieldName: 'token_hash' }, userId: uuid('user_id'), createdAt: ts('created_at'), _lastSeenAt: ts('last_seen_at'),
+    _idleExpiresAt: ts('idle_expires_at'), absoluteExpiresAt: ts('absolute_expires_at'), _revokedAt: ts('revoked_at', { nullable: true }), ...version,
+  },
+});
+
+export const InvitationSchema = schema({
+  class: Invitation, tableName: 'invitations',
+  properties: {
+    id: uuid(undefined, { primary: true }), workspaceId: uuid('workspace_id'), email: text('email'), role: text('role'), tokenHash: text('token_hash'),
+    invitedBy: uuid('invited_by'), createdAt: ts('created_at'), expiresAt: ts('expires_at'), _acceptedAt: ts('accepted_at', { nullable: true }),
+    _revokedAt: ts('revoked_at', { nullable: true }), ...version,
+  },
+});
+
 /** Every mapped class, in the order MikroORM discovers them. */
 export const entities = [
   MoneySchema, WorkspaceSchema, UserSchema, MembershipSchema, InstagramAccountSchema, ContactSchema, ConversationSchema, MessageSchema,
-  ProductSchema, VariantSchema, StockLevelSchema, OrderSchema, DataSubjectRequestSchema,
+  ProductSchema, VariantSchema, StockLevelSchema, OrderSchema, DataSubjectRequestSchema, SessionSchema, InvitationSchema,
 ];
