@@ -1,0 +1,13 @@
+export { IN_MEMORY_DATA_DIR, openDatabase } from './database.js';
+export type { Database, DatabaseConfig, DatabaseOrm } from './database.js';
+export {
+  SafePGliteConnection,
+  SafePGliteDriver,
+  runOutsideOrmTransactions,
+  safePGliteOptions,
+} from './pglite-driver.js';
+export type { SafePGliteConnectionOptions } from './pglite-driver.js';
+export { persistenceModule } from './registry.js';
+export { createMikroOrmRepositories, MikroOrmSession } from './mikro-orm-repositories.js';
+export { entities } from './schemas/entities.js';
+export { migrations } from './migrations/index.js';
