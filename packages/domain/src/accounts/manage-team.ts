@@ -14,6 +14,7 @@ export class ManageTeam {
 
   changeRole(input: { workspaceId: WorkspaceId; actorRole: Role; membershipId: MembershipId; role: Role }): Promise<Result<Membership, TeamError>> {
     const { memberships, uow, clock } = this.deps;
+    if (!can(input.actorRole, 'team.manage')) return Promise.resolve(err({ kind: 'Forbidden', reason: 'Managing the team needs the team.manage permission' } as const));
     return uow.run(async () => {
       const team = await memberships.listByWorkspace(input.workspaceId);
       const target = team.find((m) => m.id === input.membershipId);
@@ -29,6 +30,7 @@ export class ManageTeam {
 
   remove(input: { workspaceId: WorkspaceId; actorRole: Role; membershipId: MembershipId }): Promise<Result<Membership, TeamError>> {
     const { memberships, uow } = this.deps;
+    if (!can(input.actorRole, 'team.manage')) return Promise.resolve(err({ kind: 'Forbidden', reason: 'Managing the team needs the team.manage permission' } as const));
     return uow.run(async () => {
       const team = await memberships.listByWorkspace(input.workspaceId);
       const target = team.find((m) => m.id === input.membershipId);

@@ -57,7 +57,8 @@ export class StockLevel {
   adjust(input: { delta: number; kind?: 'adjustment' | 'import' | 'return'; reason: string | null; actor: StockActor; at: Date; orderId?: OrderId | null }): Result<MovementDraft, StockError> {
     if (!Number.isSafeInteger(input.delta)) return err({ kind: 'InvalidQuantity', quantity: input.delta });
     const next = this._onHand + input.delta;
-    if (!Number.isSafeInteger(next) || next < this._reserved) return err({ kind: 'AdjustmentBelowReserved', variantId: this.variantId, onHand: next, reserved: this._reserved });
+    if (!Number.isSafeInteger(next)) return err({ kind: 'InvalidQuantity', quantity: input.delta });
+    if (next < this._reserved) return err({ kind: 'AdjustmentBelowReserved', variantId: this.variantId, onHand: next, reserved: this._reserved });
     this._onHand = next;
     this._updatedAt = input.at;
     return ok({ kind: input.kind ?? 'adjustment', onHandDelta: input.delta, reservedDelta: 0, orderId: input.orderId ?? null, reason: input.reason, actor: input.actor, at: input.at });

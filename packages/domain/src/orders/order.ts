@@ -215,9 +215,11 @@ export class Order {
     return ok(change);
   }
 
-  addNote(note: string, now: Date): void {
+  addNote(note: string, now: Date): Result<void, OrderError> {
+    if (this._anonymizedAt) return err({ kind: 'OrderAnonymized' });
     this._notes = this._notes ? `${this._notes}\n${note}` : note;
     this._updatedAt = now;
+    return ok(undefined);
   }
 
   /** The retention anchor: completion or cancellation, or creation while still open. */

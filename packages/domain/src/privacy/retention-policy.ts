@@ -58,10 +58,13 @@ export const RETENTION_RULES: Readonly<Record<DataClass, RetentionRule>> = {
 /** Per-workspace shorter periods, in days. */
 export type RetentionOverrides = Partial<Record<DataClass, number>>;
 
-export type RetentionError = { readonly kind: 'RetentionAboveMaximum' | 'RetentionNotPositive'; readonly dataClass: DataClass; readonly days: number; readonly maxDays: number };
+export type RetentionError =
+  | { readonly kind: 'RetentionAboveMaximum' | 'RetentionNotPositive'; readonly dataClass: DataClass; readonly days: number; readonly maxDays: number }
+  | { readonly kind: 'UnknownDataClass'; readonly dataClass: string };
 
 export function validateRetentionOverrides(overrides: RetentionOverrides): Result<void, RetentionError> {
   for (const [dataClass, days] of Object.entries(overrides) as [DataClass, number][]) {
+    if (!Object.hasOwn(RETENTION_RULES, dataClass)) return err({ kind: 'UnknownDataClass', dataClass });
     const rule = RETENTION_RULES[dataClass];
     if (!Number.isInteger(days) || days < 1) return err({ kind: 'RetentionNotPositive', dataClass, days, maxDays: rule.maxDays });
     if (days > rule.maxDays) return err({ kind: 'RetentionAboveMaximum', dataClass, days, maxDays: rule.maxDays });
@@ -69,9 +72,11 @@ export function validateRetentionOverrides(overrides: RetentionOverrides): Resul
   return ok(undefined);
 }
 
+/** An override counts only if it is a whole number of days in [1, max]; anything else falls back to the maximum. */
 export function retentionDays(dataClass: DataClass, overrides: RetentionOverrides = {}): number {
   const max = RETENTION_RULES[dataClass].maxDays;
-  return Math.min(overrides[dataClass] ?? max, max);
+  const days = overrides[dataClass];
+  return days !== undefined && Number.isInteger(days) && days >= 1 && days <= max ? days : max;
 }
 
 /** The instant at which data anchored at `anchor` stops being kept. */
