@@ -1,0 +1,44 @@
+import { ContainerModule } from 'inversify';
+import type { ServiceIdentifier } from 'inversify';
+import { FakeClock } from '@palette/domain/in-memory';
+import { describe, expect, it } from 'vitest';
+import { buildContainer } from '../src/composition-root.js';
+import { loadConfig } from '../src/config.js';
+import { TOKENS } from '../src/tokens.js';
+import { captureLogs } from './support/harness.js';
+
+const config = (() => {
+  const loaded = loadConfig({});
+  if (!loaded.ok) throw new Error('the default environment must be valid');
+  return loaded.value;
+})();
+
+describe('composition root', () => {
+  it('binds and resolves every token', () => {
+    const { logger } = captureLogs();
+    const container = buildContainer({ config, logger });
+    for (const [name, token] of Object.entries(TOKENS) as Array<[string, ServiceIdentifier<unknown>]>) {
+      expect(container.isBound(token), name).toBe(true);
+      expect(container.get(token), name).toBeDefined();
+    }
+    expect(container.get(TOKENS.Config)).toBe(config);
+    expect(container.get(TOKENS.Logger)).toBe(logger);
+  });
+
+  it('gives a clock that tells the time', () => {
+    const clock = buildContainer({ config, logger: captureLogs().logger }).get(TOKENS.Clock);
+    const before = Date.now();
+    const now = clock.now().getTime();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('lets a later module replace a binding (tests swap in fakes)', () => {
+    const fixed = new Date('2026-01-02T03:04:05Z');
+    const fakes = new ContainerModule(({ rebind }) => {
+      rebind(TOKENS.Clock).toResolvedValue(() => new FakeClock(fixed));
+    });
+    const container = buildContainer({ config, logger: captureLogs().logger, modules: [fakes] });
+    expect(container.get(TOKENS.Clock).now().toISOString()).toBe(fixed.toISOString());
+  });
+});
