@@ -2,7 +2,7 @@ import { z } from 'zod';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { defineRoute } from '../src/http/route.js';
-import { buildTestApp, sampleRoutes } from './support/harness.js';
+import { buildTestApp, sampleRoutes, WS_THINGS } from './support/harness.js';
 
 const SECRETS = {
   cookie: 'cookie-secret-4f1d',
@@ -62,8 +62,8 @@ describe('request logs', () => {
 
   it('never log the body of a failed request either', async () => {
     const { app, logs } = buildTestApp();
-    await request(app).post('/api/things').set('Authorization', 'Bearer owner').send({ name: SECRETS.message, quantity: 'many' });
-    await request(app).post('/api/things').set('Authorization', 'Bearer owner').set('Content-Type', 'application/json').send(`{"name":"${SECRETS.password}"`);
+    await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').send({ name: SECRETS.message, quantity: 'many' });
+    await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').set('Content-Type', 'application/json').send(`{"name":"${SECRETS.password}"`);
     expect(logs.lines).toHaveLength(2);
     expect(logs.lines.join('\n')).not.toContain(SECRETS.message);
     expect(logs.lines.join('\n')).not.toContain(SECRETS.password);

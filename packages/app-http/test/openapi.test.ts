@@ -18,7 +18,7 @@ describe('GET /api/openapi.json', () => {
 
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     const served = app.routeTable.map((route) => `${route.method} ${openApiPath(route.path)}`);
-    expect(served).toEqual(expect.arrayContaining(['get /healthz', 'get /readyz', 'get /metrics', 'get /api/openapi.json', 'get /api/docs', 'get /api/things/{thingId}', 'post /api/things']));
+    expect(served).toEqual(expect.arrayContaining(['get /healthz', 'get /readyz', 'get /metrics', 'get /api/openapi.json', 'get /api/docs', 'get /api/things/{thingId}', 'post /api/workspaces/{workspaceId}/things']));
     expect(documented.sort()).toEqual(served.sort());
 
     for (const route of app.routeTable) {
@@ -43,7 +43,7 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('documents request bodies, permissions, and the problems a route can answer', () => {
-    const op = app.openApi.paths['/api/things']?.['post'];
+    const op = app.openApi.paths['/api/workspaces/{workspaceId}/things']?.['post'];
     expect(op?.requestBody?.content['application/json']?.schema).toEqual({
       type: 'object',
       properties: { name: { type: 'string', minLength: 1, maxLength: 40 }, quantity: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
@@ -52,7 +52,7 @@ describe('GET /api/openapi.json', () => {
     });
     expect(op?.security).toEqual([{ session: [] }]);
     expect(op?.['x-permission']).toBe('catalog.write');
-    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429', '500']);
+    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '404', '409', '413', '415', '429', '500']);
     expect(op?.responses['400']?.description).toContain('https://palette.dev/problems/validation');
     expect(op?.responses['400']?.description).toContain('https://palette.dev/problems/malformed-json');
     expect(op?.responses['401']?.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from './support/harness.js';
+import { buildTestApp, WS_THINGS } from './support/harness.js';
 
 const PROBLEM_JSON = /^application\/problem\+json; charset=utf-8$/;
 
@@ -24,7 +24,7 @@ describe('errors are RFC 9457 problem documents', () => {
   it('answers a known path with the wrong method with 405 and Allow', async () => {
     const res = await request(app).put('/api/things/t-1').send({});
     expect(res.status).toBe(405);
-    expect(res.headers['allow']).toBe('GET, HEAD, DELETE');
+    expect(res.headers['allow']).toBe('GET, HEAD');
     expect(res.body.type).toBe('https://palette.dev/problems/method-not-allowed');
   });
 
@@ -41,7 +41,7 @@ describe('errors are RFC 9457 problem documents', () => {
   });
 
   it('reports unknown body fields one by one, and nested paths', async () => {
-    const res = await request(app).post('/api/things').set('Authorization', 'Bearer owner').send({ name: '', quantity: 1.5, colour: 'red', size: 2 });
+    const res = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').send({ name: '', quantity: 1.5, colour: 'red', size: 2 });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
@@ -55,14 +55,14 @@ describe('errors are RFC 9457 problem documents', () => {
   });
 
   it('answers a missing body on a route that needs one with a validation problem on `body`', async () => {
-    const res = await request(app).post('/api/things').set('Authorization', 'Bearer owner');
+    const res = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner');
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'body', message: expect.any(String), code: 'invalid_type' }]);
   });
 
   it('answers 413 payload-too-large above the body limit', async () => {
     const res = await request(app)
-      .post('/api/things')
+      .post(WS_THINGS)
       .set('Authorization', 'Bearer owner')
       .send({ name: 'x', quantity: 1, padding: 'p'.repeat(2048) });
     expect(res.status).toBe(413);
@@ -71,7 +71,7 @@ describe('errors are RFC 9457 problem documents', () => {
   });
 
   it('answers 415 to a state-changing request with a non-JSON body', async () => {
-    const res = await request(app).post('/api/things').set('Authorization', 'Bearer owner').type('form').send('name=x&quantity=1');
+    const res = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').type('form').send('name=x&quantity=1');
     expect(res.status).toBe(415);
     expect(res.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(res.body.type).toBe('https://palette.dev/problems/unsupported-media-type');
@@ -79,15 +79,15 @@ describe('errors are RFC 9457 problem documents', () => {
   });
 
   it('also answers 415 on a state-changing route that takes no body, and accepts it bodiless', async () => {
-    const withText = await request(app).delete('/api/things/t-1').set('Authorization', 'Bearer owner').type('text/plain').send('please');
+    const withText = await request(app).delete(`${WS_THINGS}/t-1`).set('Authorization', 'Bearer owner').type('text/plain').send('please');
     expect(withText.status).toBe(415);
-    const bare = await request(app).delete('/api/things/t-1').set('Authorization', 'Bearer owner');
+    const bare = await request(app).delete(`${WS_THINGS}/t-1`).set('Authorization', 'Bearer owner');
     expect(bare.status).toBe(204);
   });
 
   it('accepts +json media types', async () => {
     const res = await request(app)
-      .post('/api/things')
+      .post(WS_THINGS)
       .set('Authorization', 'Bearer owner')
       .set('Content-Type', 'application/merge-patch+json')
       .send(JSON.stringify({ name: 'lamp', quantity: 2 }));
@@ -95,7 +95,7 @@ describe('errors are RFC 9457 problem documents', () => {
   });
 
   it('answers malformed JSON with 400 malformed-json, without quoting the body', async () => {
-    const res = await request(app).post('/api/things').set('Authorization', 'Bearer owner').set('Content-Type', 'application/json').send('{"name": "secret-text",');
+    const res = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').set('Content-Type', 'application/json').send('{"name": "secret-text",');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(res.body.type).toBe('https://palette.dev/problems/malformed-json');
@@ -140,13 +140,13 @@ describe('errors are RFC 9457 problem documents', () => {
     expect(notFound.status).toBe(404);
     expect(notFound.body.type).toBe('https://palette.dev/problems/not-found');
 
-    const conflict = await request(app).post('/api/things').set('Authorization', 'Bearer owner').send({ name: 'taken', quantity: 1 });
+    const conflict = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').send({ name: 'taken', quantity: 1 });
     expect(conflict.status).toBe(409);
     expect(conflict.body).toMatchObject({ type: 'https://palette.dev/problems/conflict', detail: 'A thing with this name exists.', code: 'thing.name_taken' });
   });
 
   it('maps a lost optimistic-locking race to 409 conflict', async () => {
-    const res = await request(app).post('/api/things').set('Authorization', 'Bearer owner').send({ name: 'race', quantity: 1 });
+    const res = await request(app).post(WS_THINGS).set('Authorization', 'Bearer owner').send({ name: 'race', quantity: 1 });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ type: 'https://palette.dev/problems/conflict', code: 'concurrency.conflict' });
   });

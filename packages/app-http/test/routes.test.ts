@@ -106,7 +106,7 @@ describe('defineRoute', () => {
   });
 
   it('derives readable operation ids', () => {
-    expect(sampleRoutes.map((r) => r.operationId)).toEqual(['getApiThingsByThingId', 'postApiThings', 'deleteApiThingsByThingId', 'getApiBoom', 'getApiBrokenContract']);
+    expect(sampleRoutes.map((r) => r.operationId)).toEqual(['getApiThingsByThingId', 'postApiWorkspacesByWorkspaceIdThings', 'deleteApiWorkspacesByWorkspaceIdThingsByThingId', 'getApiBoom', 'getApiBrokenContract']);
   });
 });
 

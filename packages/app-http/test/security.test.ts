@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp, testConfig } from './support/harness.js';
+import { buildTestApp, testConfig, WS_THINGS } from './support/harness.js';
 
 describe('security headers', () => {
   it('sends helmet defaults and no X-Powered-By', async () => {
@@ -41,7 +41,7 @@ describe('CORS', () => {
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
     expect(simple.headers['access-control-allow-credentials']).toBeUndefined();
 
-    const preflight = await request(app).options('/api/things').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const preflight = await request(app).options(WS_THINGS).set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
   });
@@ -54,7 +54,7 @@ describe('CORS', () => {
     expect(allowed.headers['access-control-expose-headers']).toContain('X-Request-Id');
     expect(allowed.headers['vary']).toMatch(/Origin/);
 
-    const preflight = await request(app).options('/api/things').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+    const preflight = await request(app).options(WS_THINGS).set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
@@ -105,10 +105,10 @@ describe('per-IP rate limit', () => {
 
 describe('authentication and permissions on session routes', () => {
   const { app } = buildTestApp();
-  const create = () => request(app).post('/api/things').send({ name: 'lamp', quantity: 1 });
+  const create = () => request(app).post(WS_THINGS).send({ name: 'lamp', quantity: 1 });
 
   it('is 401 unauthenticated without a principal, before any validation', async () => {
-    const res = await request(app).post('/api/things').send({ nonsense: true });
+    const res = await request(app).post(WS_THINGS).send({ nonsense: true });
     expect(res.status).toBe(401);
     expect(res.body.type).toBe('https://palette.dev/problems/unauthenticated');
     expect(res.body).not.toHaveProperty('errors');
@@ -123,13 +123,13 @@ describe('authentication and permissions on session routes', () => {
   it('runs the handler with the principal when the role has it', async () => {
     const res = await create().set('Authorization', 'Bearer admin');
     expect(res.status).toBe(201);
-    expect(res.headers['location']).toBe('/api/things/t-1');
+    expect(res.headers['location']).toBe(`${WS_THINGS}/t-1`);
     expect(res.body).toEqual({ id: 't-5', name: 'lamp', quantity: 1 });
   });
 
   it('fails closed when no authenticator is wired: every session route is 401', async () => {
     const { app: bare } = buildTestApp({ authenticator: undefined });
-    expect((await request(bare).post('/api/things').set('Authorization', 'Bearer owner').send({ name: 'x', quantity: 1 })).status).toBe(401);
+    expect((await request(bare).post(WS_THINGS).set('Authorization', 'Bearer owner').send({ name: 'x', quantity: 1 })).status).toBe(401);
     expect((await request(bare).get('/api/things/t-1')).status).toBe(200);
   });
 });

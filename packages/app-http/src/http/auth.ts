@@ -1,19 +1,27 @@
 import type { Request } from 'express';
 import type { Role, UserId, WorkspaceId } from '@palette/domain';
 
-/** Who is calling, as far as the HTTP layer needs to know: a member acting in one workspace. */
-export interface Principal {
+/** A signed-in user, whatever workspace they act in. */
+export interface UserPrincipal {
   readonly userId: UserId;
+  /** The SHA-256 of the session token (never the token itself). */
+  readonly sessionId: string;
+}
+
+/** A member acting in the workspace named by the route's `:workspaceId`. */
+export interface Principal extends UserPrincipal {
   readonly workspaceId: WorkspaceId;
   readonly role: Role;
 }
 
 /**
- * Turns a request into a principal, or null when it carries no valid credentials. Sessions plug in
- * here; until they do, no authenticator is wired and every `auth: 'session'` route answers 401.
+ * Sessions plug in here. Without one wired, every `user` and `session` route answers 401.
+ * `roleIn` returning null makes the route answer 404: a foreign workspace is indistinguishable
+ * from one that does not exist.
  */
 export interface Authenticator {
-  authenticate(req: Request): Promise<Principal | null>;
+  authenticate(req: Request): Promise<UserPrincipal | null>;
+  roleIn(user: UserPrincipal, workspaceId: WorkspaceId): Promise<Role | null>;
 }
 
 /** The cookie the session feature sets; named here so the OpenAPI document can describe it. */

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { can } from '@palette/domain';
-import type { Authenticator, Principal } from './auth.js';
+import type { Authenticator, Principal, UserPrincipal } from './auth.js';
+import { Ids } from '@palette/domain';
 import { HttpProblem } from './problem.js';
 import type { FieldError } from './problem.js';
 import { STATE_CHANGING } from './route.js';
@@ -67,7 +68,7 @@ function routeHandler(route: RouteDefinition, options: MountOptions): RequestHan
     res.locals['route'] = route.path;
 
     // Who before what: an anonymous caller learns nothing from validation messages.
-    const principal = route.auth === 'session' ? await authenticate(route, req, options.authenticator) : null;
+    const principal = route.auth === 'public' ? null : await authenticate(route, req, options.authenticator);
 
     // Only JSON changes state: it also keeps HTML forms, which cannot send it, from posting cross-site.
     if (STATE_CHANGING.has(req.method) && hasBody(req) && !req.is(JSON_MEDIA_TYPES)) {
@@ -105,13 +106,24 @@ function routeHandler(route: RouteDefinition, options: MountOptions): RequestHan
 
 const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
 
-async function authenticate(route: RouteDefinition, req: Request, authenticator: Authenticator | undefined): Promise<Principal> {
-  const principal = authenticator ? await authenticator.authenticate(req) : null;
-  if (principal === null) throw HttpProblem.unauthenticated();
-  if (route.permission !== undefined && !can(principal.role, route.permission)) {
-    throw HttpProblem.forbidden(`Your role (${principal.role}) does not include ${route.permission}.`);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * 401 without a session; for workspace routes, 404 unless the caller is a member (before any
+ * permission or input check, so a foreign id reveals nothing), then 403 without the permission.
+ */
+async function authenticate(route: RouteDefinition, req: Request, authenticator: Authenticator | undefined): Promise<UserPrincipal | Principal> {
+  const user = authenticator ? await authenticator.authenticate(req) : null;
+  if (user === null) throw HttpProblem.unauthenticated();
+  if (route.auth !== 'session') return user;
+  const raw = req.params['workspaceId'];
+  const workspaceId = typeof raw === 'string' && UUID.test(raw) ? Ids.workspace(raw.toLowerCase()) : null;
+  const role = workspaceId ? await authenticator!.roleIn(user, workspaceId) : null;
+  if (workspaceId === null || role === null) throw HttpProblem.notFound();
+  if (route.permission !== undefined && !can(role, route.permission)) {
+    throw HttpProblem.forbidden(`Your role (${role}) does not include ${route.permission}.`);
   }
-  return principal;
+  return { ...user, workspaceId, role };
 }
 
 function hasBody(req: Request): boolean {

@@ -187,7 +187,7 @@ function operation(route: RouteDefinition, schemas: SchemaCollector, problemRef:
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true as const, content: { 'application/json': { schema: schemas.convert(route.body, 'input') } } } } : {}),
     responses,
-    ...(route.auth === 'session' ? { security: [{ session: [] }] } : {}),
+    ...(route.auth !== 'public' ? { security: [{ session: [] }] } : {}),
     ...(route.permission === undefined ? {} : { 'x-permission': route.permission }),
   };
 }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Permission } from '@palette/domain';
 import type { Logger } from '../logger.js';
-import type { Principal } from './auth.js';
+import type { Principal, UserPrincipal } from './auth.js';
 import type { ProblemSlug } from './problem.js';
 
 export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -21,7 +21,8 @@ export interface ResponseSpec {
 /** Success responses only; problems are listed by slug (`problems`) and documented from the catalog. */
 export type ResponseSpecs = Readonly<Record<number, ResponseSpec>>;
 
-export type RouteAuth = 'public' | 'session';
+/** `user`: any signed-in user; `session`: a member of the route's `:workspaceId`. */
+export type RouteAuth = 'public' | 'user' | 'session';
 
 export interface RouteSpec<
   P extends ObjectSchema | undefined,
@@ -58,7 +59,7 @@ export interface RouteContext<P, Q, B, A extends RouteAuth> {
   readonly params: Fields<P>;
   readonly query: Fields<Q>;
   readonly body: B extends z.ZodType ? z.output<B> : undefined;
-  readonly principal: A extends 'session' ? Principal : null;
+  readonly principal: A extends 'session' ? Principal : A extends 'user' ? UserPrincipal : null;
   readonly requestId: string;
   /** A child logger bound to this request id. */
   readonly log: Logger;
@@ -143,6 +144,7 @@ export function defineRoute<
   }
   if (spec.body !== undefined && spec.method === 'get') throw new Error(`${where}: a GET route takes no body`);
   if (spec.auth !== 'session' && spec.permission !== undefined) throw new Error(`${where}: only session routes can require a permission`);
+  if (spec.auth === 'session' && !inPath.includes('workspaceId')) throw new Error(`${where}: a session route acts in a workspace; its path needs :workspaceId`);
   for (const status of Object.keys(spec.responses).map(Number)) {
     if (!(status >= 200 && status < 400)) throw new Error(`${where}: responses lists successes only; declare ${status} through problems`);
   }
@@ -171,7 +173,8 @@ export function defineRoute<
 /** Problems a route can answer with, whether or not its handler throws them. */
 export function automaticProblems(route: RouteDefinition): ProblemSlug[] {
   const slugs: ProblemSlug[] = [];
-  if (route.auth === 'session') slugs.push('unauthenticated');
+  if (route.auth !== 'public') slugs.push('unauthenticated');
+  if (route.auth === 'session') slugs.push('not-found');
   if (route.permission !== undefined) slugs.push('forbidden');
   if (route.params || route.query || route.body) slugs.push('validation');
   if (route.body) slugs.push('malformed-json', 'payload-too-large', 'unsupported-media-type');

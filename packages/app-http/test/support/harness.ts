@@ -3,7 +3,7 @@ import { ConcurrencyConflictError, Ids } from '@palette/domain';
 import type { Role } from '@palette/domain';
 import { createApp } from '../../src/http/app.js';
 import type { AppConfig, AppDeps, PaletteApp } from '../../src/http/app.js';
-import type { Authenticator, Principal } from '../../src/http/auth.js';
+import type { Authenticator } from '../../src/http/auth.js';
 import { HttpProblem } from '../../src/http/problem.js';
 import { defineRoute } from '../../src/http/route.js';
 import type { RouteTable } from '../../src/http/route.js';
@@ -31,13 +31,16 @@ export const testConfig: AppConfig = {
 };
 
 /** Authenticates `Authorization: Bearer <role>` as a member with that role; anything else is anonymous. */
+export const TEST_WORKSPACE_ID = '0190a000-0000-7000-8000-0000000000aa';
+/** Session routes of the sample table live under this workspace; any other id is "not found". */
+export const WS_THINGS = `/api/workspaces/${TEST_WORKSPACE_ID}/things`;
+
 export const bearerRoleAuthenticator: Authenticator = {
   authenticate: async (req) => {
-    const role = /^Bearer (owner|admin|agent|analyst)$/.exec(req.get('Authorization') ?? '')?.[1] as Role | undefined;
-    if (role === undefined) return null;
-    const principal: Principal = { userId: Ids.user('0190a000-0000-7000-8000-000000000001'), workspaceId: Ids.workspace('0190a000-0000-7000-8000-0000000000aa'), role };
-    return principal;
+    const role = /^Bearer (owner|admin|agent|analyst)$/.exec(req.get('Authorization') ?? '')?.[1];
+    return role === undefined ? null : { userId: Ids.user('0190a000-0000-7000-8000-000000000001'), sessionId: `test-${role}` };
   },
+  roleIn: async (user, workspaceId) => (workspaceId === TEST_WORKSPACE_ID ? (user.sessionId.slice(5) as Role) : null),
 };
 
 export const Thing = z
@@ -68,11 +71,12 @@ export const sampleRoutes: RouteTable = [
   defineRoute(
     {
       method: 'post',
-      path: '/api/things',
+      path: '/api/workspaces/:workspaceId/things',
       summary: 'Create a thing',
       tags: ['things'],
       auth: 'session',
       permission: 'catalog.write',
+      params: z.object({ workspaceId: z.uuid() }),
       body: z.object({ name: z.string().min(1).max(40), quantity: z.number().int().min(0) }).strict(),
       responses: { 201: { description: 'Created', body: Thing } },
       problems: ['conflict'],
@@ -80,18 +84,18 @@ export const sampleRoutes: RouteTable = [
     ({ body, principal }) => {
       if (body.name === 'taken') throw HttpProblem.conflict('A thing with this name exists.', 'thing.name_taken');
       if (body.name === 'race') throw new ConcurrencyConflictError('Thing', 't-1');
-      return { status: 201, body: { id: `t-${principal.role.length}`, name: body.name, quantity: body.quantity }, headers: { Location: '/api/things/t-1' } };
+      return { status: 201, body: { id: `t-${principal.role.length}`, name: body.name, quantity: body.quantity }, headers: { Location: `${WS_THINGS}/t-1` } };
     },
   ),
   defineRoute(
     {
       method: 'delete',
-      path: '/api/things/:thingId',
+      path: '/api/workspaces/:workspaceId/things/:thingId',
       summary: 'Delete a thing',
       tags: ['things'],
       auth: 'session',
       permission: 'catalog.write',
-      params: z.object({ thingId: z.string() }),
+      params: z.object({ workspaceId: z.uuid(), thingId: z.string() }),
       responses: { 204: { description: 'Deleted' } },
     },
     () => ({ status: 204 }),
