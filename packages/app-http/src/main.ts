@@ -1,5 +1,6 @@
 import type { Database } from '@palette/adapters/persistence';
 import { buildContainer } from './composition-root.js';
+import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { formatConfigError, loadConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
@@ -28,7 +29,7 @@ try {
   logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
 
   const db = database;
-  const container = buildContainer({ config, logger });
+  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(db.orm), useCasesModule()] });
   const app = createApp({
     config,
     logger,

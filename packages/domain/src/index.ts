@@ -7,6 +7,7 @@ export { Ids, type Brand, type WorkspaceId, type UserId, type MembershipId, type
 export { Money, sumMoney, parseCurrency, minorUnitExponent, type Currency, type MoneyError } from './shared/money.js';
 export type { Clock, IdGenerator, UnitOfWork } from './shared/ports.js';
 export type { JobQueue, JobRequest } from './shared/jobs.js';
+export type { Repositories } from './shared/repositories.js';
 
 // accounts
 export { ROLES, PERMISSIONS, PERMISSION_MATRIX, can, isRole, type Role, type Permission } from './accounts/permissions.js';

@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  ConcurrencyConflictError, Ids, Money, TransitionOrder, err, ok, receiptDigestInput,
-  type AuditLog, type ContactRepository, type ConversationRepository, type DailyMetricsRepository, type DataSubjectRequestRepository,
-  type InstagramAccountRepository, type MembershipRepository, type MessageRepository, type OrderRepository, type ProductRepository,
-  type ReceiptRepository, type SecretRepository, type StockRepository, type UnitOfWork, type UserRepository, type VariantRepository,
-  type WorkspaceRepository, DataSubjectRequest, Ids as I, type StockMovement, Session, Invitation, type SessionRepository, type InvitationRepository,
+  ConcurrencyConflictError, DataSubjectRequest, Ids, Ids as I, Invitation, Money, Session, TransitionOrder, err, ok, receiptDigestInput,
+  type Repositories, type StockMovement,
 } from '../src/index.js';
 import { FakeClock, SequentialIds } from '../in-memory/system.js';
 import { make, uuid } from './fixtures.js';
 
 /** Everything a contract needs from an adapter family, over one unit of work. */
-export interface RepositorySet {
-  uow: UnitOfWork;
-  workspaces: WorkspaceRepository; users: UserRepository; memberships: MembershipRepository; accounts: InstagramAccountRepository;
-  secrets: SecretRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
-  products: ProductRepository; variants: VariantRepository; stock: StockRepository; orders: OrderRepository;
-  requests: DataSubjectRequestRepository; receipts: ReceiptRepository; audit: AuditLog; metrics: DailyMetricsRepository;
-  sessions: SessionRepository; invitations: InvitationRepository;
-}
+export type RepositorySet = Repositories;
 
 export interface ContractHarness {
   /** Repositories over a fresh unit of work (a new EntityManager fork) on the same database. */
