@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildContainer } from '../src/composition-root.js';
 import { loadConfig } from '../src/config.js';
 import { TOKENS } from '../src/tokens.js';
+import { cryptoModule, inMemoryModule, TEST_SCRYPT, useCasesModule } from '../src/modules.js';
 import { captureLogs } from './support/harness.js';
 
 const config = (() => {
@@ -14,9 +15,9 @@ const config = (() => {
 })();
 
 describe('composition root', () => {
-  it('binds and resolves every token', () => {
+  it('binds and resolves every token with the app modules loaded', () => {
     const { logger } = captureLogs();
-    const container = buildContainer({ config, logger });
+    const container = buildContainer({ config, logger, modules: [cryptoModule({ scrypt: TEST_SCRYPT }), inMemoryModule(), useCasesModule()] });
     for (const [name, token] of Object.entries(TOKENS) as Array<[string, ServiceIdentifier<unknown>]>) {
       expect(container.isBound(token), name).toBe(true);
       expect(container.get(token), name).toBeDefined();
