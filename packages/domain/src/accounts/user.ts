@@ -13,6 +13,17 @@ export interface UserPreferences {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** A display name: trimmed, 1–120 characters. Shared by users and workspaces. */
+export function validName(name: string): string | null {
+  const trimmed = name.trim();
+  return trimmed.length === 0 || trimmed.length > 120 ? null : trimmed;
+}
+
+function validEmail(email: string): string | null {
+  const normalized = normalizeEmail(email);
+  return EMAIL.test(normalized) && normalized.length <= 254 ? normalized : null;
+}
+
 /** Normalised so that "Ana@Shop.com" and "ana@shop.com" are one account. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -33,10 +44,10 @@ export class User {
   ) {}
 
   static register(input: { id: UserId; name: string; email: string; passwordHash: string; now: Date }): Result<User, UserError> {
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 120) return err({ kind: 'InvalidName' });
-    const email = normalizeEmail(input.email);
-    if (!EMAIL.test(email) || email.length > 254) return err({ kind: 'InvalidEmail', email: input.email });
+    const name = validName(input.name);
+    if (name === null) return err({ kind: 'InvalidName' });
+    const email = validEmail(input.email);
+    if (email === null) return err({ kind: 'InvalidEmail', email: input.email });
     return ok(new User(input.id, name, email, input.passwordHash, {}, input.now, input.now, null));
   }
 
@@ -48,16 +59,12 @@ export class User {
   get erasedAt(): Date | null { return this._erasedAt; }
 
   correct(fields: { name?: string; email?: string }, now: Date): Result<void, UserError> {
-    if (fields.name !== undefined) {
-      const name = fields.name.trim();
-      if (name.length === 0 || name.length > 120) return err({ kind: 'InvalidName' });
-      this._name = name;
-    }
-    if (fields.email !== undefined) {
-      const email = normalizeEmail(fields.email);
-      if (!EMAIL.test(email)) return err({ kind: 'InvalidEmail', email: fields.email });
-      this._email = email;
-    }
+    const name = fields.name === undefined ? undefined : validName(fields.name);
+    if (name === null) return err({ kind: 'InvalidName' });
+    const email = fields.email === undefined ? undefined : validEmail(fields.email);
+    if (email === null) return err({ kind: 'InvalidEmail', email: fields.email ?? '' });
+    if (name !== undefined) this._name = name;
+    if (email !== undefined) this._email = email;
     this._updatedAt = now;
     return ok(undefined);
   }

@@ -2,6 +2,7 @@ import type { Currency } from '../shared/money.js';
 import { parseCurrency } from '../shared/money.js';
 import type { WorkspaceId } from '../shared/ids.js';
 import { err, ok, type Result } from '../shared/result.js';
+import { validName } from './user.js';
 import { type RetentionOverrides, validateRetentionOverrides, type RetentionError } from '../privacy/retention-policy.js';
 
 export type WorkspaceError =
@@ -45,8 +46,8 @@ export class Workspace {
     input: { id: WorkspaceId; name: string; timezone: string; defaultCurrency: string; now: Date },
     options: WorkspaceFactoryOptions,
   ): Result<Workspace, WorkspaceError> {
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 120) return err({ kind: 'InvalidWorkspaceName' });
+    const name = validName(input.name);
+    if (name === null) return err({ kind: 'InvalidWorkspaceName' });
     if (!options.isKnownTimezone(input.timezone)) return err({ kind: 'InvalidTimezone', timezone: input.timezone });
     const currency = parseCurrency(input.defaultCurrency);
     if (!currency.ok) return err({ kind: 'InvalidCurrency', currency: input.defaultCurrency });
@@ -61,8 +62,8 @@ export class Workspace {
   get updatedAt(): Date { return this._updatedAt; }
 
   rename(name: string, now: Date): Result<void, WorkspaceError> {
-    const trimmed = name.trim();
-    if (trimmed.length === 0 || trimmed.length > 120) return err({ kind: 'InvalidWorkspaceName' });
+    const trimmed = validName(name);
+    if (trimmed === null) return err({ kind: 'InvalidWorkspaceName' });
     this._name = trimmed;
     this._updatedAt = now;
     return ok(undefined);
