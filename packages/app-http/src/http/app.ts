@@ -14,7 +14,7 @@ import { openApiDocument } from './openapi.js';
 import type { OpenApiDocument } from './openapi.js';
 import { operationalRoutes } from './operational.js';
 import type { ReadinessChecks } from './operational.js';
-import { DEFAULT_RATE_LIMIT, perIpRateLimit } from './rate-limit.js';
+import { DEFAULT_RATE_LIMIT, perIpRateLimit, perSessionRateLimit } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { JSON_MEDIA_TYPES, mountRoutes, RAW_BODY } from './mount-routes.js';
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): PaletteApp {
   app.use(requestLogging(logger));
   app.use(securityHeaders());
   app.use(cors(config.corsOrigins));
-  if (deps.rateLimit !== false) app.use(perIpRateLimit(deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger));
+  if (deps.rateLimit !== false) app.use(perIpRateLimit(deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger), perSessionRateLimit(deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger));
 
   const jsonOptions = { limit: config.bodyLimitBytes, type: JSON_MEDIA_TYPES, strict: true };
   const router = express.Router({ strict: false, caseSensitive: true });
