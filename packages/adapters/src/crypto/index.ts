@@ -142,3 +142,5 @@ export function makeSignedRequest(payload: Record<string, unknown>, appSecret: s
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${createHmac('sha256', appSecret).update(encoded).digest('base64url')}.${encoded}`;
 }
+
+export { loadKeyring, KEY_FILE_NAME } from './keyring-source.js';
