@@ -22,6 +22,7 @@ export { ManageTeam, type TeamError } from './accounts/manage-team.js';
 
 // instagram
 export { InstagramAccount, REQUIRED_SCOPES, missingScopes, type InstagramAccountStatus, type InstagramAccountType, type InstagramAccountError } from './instagram/instagram-account.js';
+export { RotateSecrets } from './instagram/rotate-secrets.js';
 export type { InstagramAccountRepository, TokenCipher, Ciphertext, EncryptedSecret, SecretRepository, InstagramGateway, SendFailure, OutboundPayload } from './instagram/ports.js';
 
 // contacts
