@@ -1,0 +1,13 @@
+export { PALETTE_QUEUES, PALETTE_QUEUE_LIST } from './catalogue.js';
+export type { QueueDefinition } from './catalogue.js';
+export { DeadLetters } from './dead-letters.js';
+export type { DeadLetter, FailureOutput } from './dead-letters.js';
+export { DEFAULT_QUEUE_SCHEMA, PgBossJobQueue, QueueEngine, dedupeJobId, queueConnectionFor } from './engine.js';
+export type { QueueConnection, QueueEngineOptions } from './engine.js';
+export { PermanentJobError } from './errors.js';
+export { pgliteExecutor } from './pglite-executor.js';
+export type { SqlExecutor } from './pglite-executor.js';
+export { JobRegistry } from './registry.js';
+export type { JobContext, JobHandler } from './registry.js';
+export { JobWorker } from './worker.js';
+export type { JobEvent, JobWorkerOptions } from './worker.js';

@@ -1,0 +1,35 @@
+import { Container, ContainerModule } from 'inversify';
+import { ReceiveInboundMessage, type Repositories } from '@palette/domain';
+import { createMikroOrmRepositories, type DatabaseOrm } from '@palette/adapters/persistence';
+import { SystemClock, UuidV7Generator } from '@palette/adapters/system';
+import { TOKENS } from './tokens.js';
+
+export function systemModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Clock).toResolvedValue(() => new SystemClock()).inSingletonScope();
+    bind(TOKENS.Ids).toResolvedValue(() => new UuidV7Generator()).inSingletonScope();
+  });
+}
+
+/** One EntityManager fork per resolution: each job resolves its use case, so each job is one unit of work. */
+export function mikroOrmModule(orm: DatabaseOrm): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Repositories).toResolvedValue((): Repositories => createMikroOrmRepositories(orm)).inRequestScope();
+  });
+}
+
+export function useCasesModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.ReceiveInboundMessage).toResolvedValue(
+      (repos, clock, ids) => new ReceiveInboundMessage({ ...repos, clock, ids }),
+      [TOKENS.Repositories, TOKENS.Clock, TOKENS.Ids],
+    );
+  });
+}
+
+/** Transient by default: a use case must never share a unit of work with another job. */
+export function buildWorkerContainer(modules: readonly ContainerModule[]): Container {
+  const container = new Container();
+  container.load(...modules);
+  return container;
+}

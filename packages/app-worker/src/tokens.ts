@@ -1,0 +1,10 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Clock, IdGenerator, ReceiveInboundMessage, Repositories } from '@palette/domain';
+
+/** The worker's container bindings; `Symbol.for` keeps tokens equal if a module loads twice. */
+export const TOKENS = {
+  Clock: Symbol.for('palette.worker.Clock') as ServiceIdentifier<Clock>,
+  Ids: Symbol.for('palette.worker.Ids') as ServiceIdentifier<IdGenerator>,
+  Repositories: Symbol.for('palette.worker.Repositories') as ServiceIdentifier<Repositories>,
+  ReceiveInboundMessage: Symbol.for('palette.worker.ReceiveInboundMessage') as ServiceIdentifier<ReceiveInboundMessage>,
+} as const;
