@@ -23,6 +23,10 @@ export interface Config {
   /** Exact origins (`scheme://host[:port]`) allowed cross-origin; empty means closed. */
   readonly corsOrigins: readonly string[];
   readonly shutdownGraceMs: number;
+  /** Outgoing mail through this SMTP server; unset, mail goes to the database outbox. */
+  readonly smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  readonly mailFrom: string;
 }
 
 export interface ConfigProblem {
@@ -35,7 +39,7 @@ export type ConfigError = { readonly kind: 'InvalidEnvironment'; readonly proble
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Values that may carry credentials are never echoed back in error messages. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL']);
 
 const BODY_LIMIT_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 const MAX_BODY_LIMIT = 100 * 1024 ** 2;
@@ -110,6 +114,23 @@ const schema = z.object({
     })
     .default([]),
   SHUTDOWN_GRACE_MS: integer(0, 600_000, 'a number of milliseconds between 0 and 600000').default(10_000),
+  SMTP_URL: z
+    .string()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL (smtps://user:password@mail.example.com:465)')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    // A bare address or `Name <address>`; no line breaks, which would let a value inject headers.
+    .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address or "Name <address>"')
+    .default('Palette <no-reply@localhost>'),
 });
 
 function isOrigin(value: string): boolean {
@@ -164,6 +185,8 @@ export function loadConfig(env: Environment): Result<Config, ConfigError> {
     sessionAbsoluteDays: v.SESSION_ABSOLUTE_DAYS,
     corsOrigins: v.CORS_ORIGINS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    smtpUrl: v.SMTP_URL,
+    mailFrom: v.MAIL_FROM,
   });
 }
 

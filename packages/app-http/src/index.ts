@@ -10,6 +10,6 @@ export { mountRoutes, assertUniqueRoutes, ResponseContractError, JSON_MEDIA_TYPE
 export { validateParams, validateQuery, validateBody, fieldErrors, type InputPart } from './http/validate.js';
 export { HttpProblem, PROBLEM_TYPES, PROBLEM_SLUGS, PROBLEM_CONTENT_TYPE, problemTypeUri, ProblemSchema, type FieldError, type ProblemDocument, type ProblemOptions, type ProblemSlug } from './http/problem.js';
 export { openApiDocument, type OpenApiDocument, type OpenApiOperation, type OpenApiParameter, type OpenApiInfo } from './http/openapi.js';
-export { SESSION_COOKIE_NAME, type Authenticator, type Principal } from './http/auth.js';
+export { SESSION_COOKIE_NAME, SECURE_SESSION_COOKIE_NAME, type Authenticator, type Principal, type UserPrincipal } from './http/auth.js';
 export type { ReadinessCheck, ReadinessChecks, CheckStatus } from './http/operational.js';
 export type { RateLimitOptions } from './http/rate-limit.js';

@@ -1,4 +1,5 @@
 import type { Database } from '@palette/adapters/persistence';
+import { authModule, sessionAuthenticator } from './auth/auth-module.js';
 import { buildContainer } from './composition-root.js';
 import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { formatConfigError, loadConfig } from './config.js';
@@ -29,11 +30,12 @@ try {
   logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
 
   const db = database;
-  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(db.orm), useCasesModule()] });
+  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(db.orm), useCasesModule(), authModule(config, logger)] });
   const app = createApp({
     config,
     logger,
     routes: featureRoutes(container),
+    authenticator: sessionAuthenticator(container, config),
     checks: { database: () => db.ping() },
   });
   const running = await startServer(app, config, logger);

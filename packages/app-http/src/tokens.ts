@@ -1,7 +1,9 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Clock, Digest, IdGenerator, ManageTeam, PasswordHasher, RegisterAccount, Repositories, WorkspaceFactoryOptions } from '@palette/domain';
+import type { AuthPolicy, AuthRecords, ConfirmPasswordReset, LogIn, Mailer, ManageAccount, ManageSessions, RequestPasswordReset, SecretTokenGenerator } from '@palette/domain';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { WorkspaceServices } from './workspace-services.js';
 
 /**
  * Every binding of the HTTP app's container. `Symbol.for` keeps a token equal across module
@@ -20,4 +22,18 @@ export const TOKENS = {
   Repositories: Symbol.for('palette.Repositories') as ServiceIdentifier<Repositories>,
   RegisterAccount: Symbol.for('palette.RegisterAccount') as ServiceIdentifier<RegisterAccount>,
   ManageTeam: Symbol.for('palette.ManageTeam') as ServiceIdentifier<ManageTeam>,
+  /** Workspace, team and audit routes: one resolution, one unit of work (src/workspace-services.ts). */
+  WorkspaceServices: Symbol.for('palette.WorkspaceServices') as ServiceIdentifier<WorkspaceServices>,
+  // accounts and sessions (src/auth/auth-module.ts)
+  AuthPolicy: Symbol.for('palette.AuthPolicy') as ServiceIdentifier<AuthPolicy>,
+  SecretTokens: Symbol.for('palette.SecretTokens') as ServiceIdentifier<SecretTokenGenerator>,
+  /** Request scope, over the same unit of work as `Repositories` in one resolution. */
+  AuthRecords: Symbol.for('palette.AuthRecords') as ServiceIdentifier<AuthRecords>,
+  /** The database outbox, or SMTP when SMTP_URL is set. */
+  Mailer: Symbol.for('palette.Mailer') as ServiceIdentifier<Mailer>,
+  ManageSessions: Symbol.for('palette.ManageSessions') as ServiceIdentifier<ManageSessions>,
+  LogIn: Symbol.for('palette.LogIn') as ServiceIdentifier<LogIn>,
+  RequestPasswordReset: Symbol.for('palette.RequestPasswordReset') as ServiceIdentifier<RequestPasswordReset>,
+  ConfirmPasswordReset: Symbol.for('palette.ConfirmPasswordReset') as ServiceIdentifier<ConfirmPasswordReset>,
+  ManageAccount: Symbol.for('palette.ManageAccount') as ServiceIdentifier<ManageAccount>,
 } as const;

@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import { FakeClock } from '@palette/domain/in-memory';
 import { describe, expect, it } from 'vitest';
+import { authModule } from '../src/auth/auth-module.js';
 import { buildContainer } from '../src/composition-root.js';
 import { loadConfig } from '../src/config.js';
 import { TOKENS } from '../src/tokens.js';
@@ -17,7 +18,7 @@ const config = (() => {
 describe('composition root', () => {
   it('binds and resolves every token with the app modules loaded', () => {
     const { logger } = captureLogs();
-    const container = buildContainer({ config, logger, modules: [cryptoModule({ scrypt: TEST_SCRYPT }), inMemoryModule(), useCasesModule()] });
+    const container = buildContainer({ config, logger, modules: [cryptoModule({ scrypt: TEST_SCRYPT }), inMemoryModule(), useCasesModule(), authModule(config, logger)] });
     for (const [name, token] of Object.entries(TOKENS) as Array<[string, ServiceIdentifier<unknown>]>) {
       expect(container.isBound(token), name).toBe(true);
       expect(container.get(token), name).toBeDefined();

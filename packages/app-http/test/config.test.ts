@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       sessionAbsoluteDays: 14,
       corsOrigins: [],
       shutdownGraceMs: 10_000,
+      smtpUrl: undefined,
+      mailFrom: 'Palette <no-reply@localhost>',
     });
   });
 
@@ -48,6 +50,8 @@ describe('loadConfig', () => {
         SESSION_ABSOLUTE_DAYS: '30',
         CORS_ORIGINS: ' https://shop.example.com , http://localhost:5173,',
         SHUTDOWN_GRACE_MS: '2500',
+        SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
+        MAIL_FROM: 'Shop <shop@example.com>',
       }),
     ).toEqual({
       port: 8080,
@@ -62,6 +66,8 @@ describe('loadConfig', () => {
       sessionAbsoluteDays: 30,
       corsOrigins: ['https://shop.example.com', 'http://localhost:5173'],
       shutdownGraceMs: 2500,
+      smtpUrl: 'smtps://mailer:pw@mail.example.com:465',
+      mailFrom: 'Shop <shop@example.com>',
     });
   });
 
@@ -127,6 +133,15 @@ describe('loadConfig', () => {
   it('rejects ports out of range and an idle timeout longer than the absolute one', () => {
     expect(problems({ PORT: '70000' })).toHaveProperty('PORT');
     expect(problems({ SESSION_IDLE_HOURS: '48', SESSION_ABSOLUTE_DAYS: '1' })).toEqual({ SESSION_IDLE_HOURS: 'must not exceed SESSION_ABSOLUTE_DAYS × 24 (24)' });
+  });
+
+  it('checks SMTP_URL and MAIL_FROM, and never echoes the SMTP URL, which carries a password', () => {
+    expect(valid({ SMTP_URL: 'smtp://localhost:2525' }).smtpUrl).toBe('smtp://localhost:2525');
+    expect(valid({ MAIL_FROM: 'no-reply@shop.example' }).mailFrom).toBe('no-reply@shop.example');
+    const found = problems({ SMTP_URL: 'https://user:topsecret@mail.example.com', MAIL_FROM: 'Shop <shop@example.com>\r\nBcc: x@evil.example' });
+    expect(Object.keys(found).sort()).toEqual(['MAIL_FROM', 'SMTP_URL']);
+    expect(found['SMTP_URL']).not.toContain('topsecret');
+    expect(problems({ MAIL_FROM: 'not an address' })).toHaveProperty('MAIL_FROM');
   });
 
   it('never echoes the database URL, which carries a password', () => {

@@ -11,6 +11,8 @@ import {
 export { InMemoryDatabase, cloneEntity } from './database.js';
 export * from './repositories.js';
 export { FakeClock, SequentialIds, RecordingJobQueue, InsecureTestPasswordHasher } from './system.js';
+export { InMemoryIdempotencyStore } from './idempotency.js';
+export { createInMemoryAuthRecords, InMemoryPasswordResetTokenRepository, InMemoryMailOutbox, InMemoryLoginThrottleStore } from './auth-records.js';
 
 /** Every repository over one in-memory database, which is also the unit of work. */
 export function createInMemoryRepositories(db = new InMemoryDatabase()) {

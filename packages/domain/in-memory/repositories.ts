@@ -150,13 +150,15 @@ export class InMemoryReceiptRepository implements D.ReceiptRepository {
 export class InMemoryAuditLog implements D.AuditLog {
   constructor(private readonly db: InMemoryDatabase) {}
   async append(e: D.AuditEntry) { this.db.write('audit_entries', e.id, e); }
-  async list(ws: Ws, f: { action?: string; actorId?: string; from?: Date; to?: Date; limit?: number } = {}) {
+  async list(ws: Ws, f: D.AuditFilter = {}) {
     const rows = this.db.scan<D.AuditEntry>('audit_entries', (e) => e.workspaceId === ws
       && (f.action === undefined || e.action === f.action)
       && (f.actorId === undefined || e.actor.id === f.actorId)
       && (f.from === undefined || e.at.getTime() >= f.from.getTime())
-      && (f.to === undefined || e.at.getTime() < f.to.getTime()));
-    return sortBy(rows, (e) => -e.at.getTime(), (e) => e.id).slice(0, f.limit ?? 100);
+      && (f.to === undefined || e.at.getTime() < f.to.getTime())
+      && (f.after === undefined || e.at.getTime() < f.after.at.getTime() || (e.at.getTime() === f.after.at.getTime() && e.id < f.after.id)));
+    // Newest first; entries of the same millisecond by id descending (UUIDv7 ids grow with time).
+    return rows.sort((x, y) => y.at.getTime() - x.at.getTime() || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0)).slice(0, f.limit ?? 100);
   }
   async deleteOlderThan(cutoff: Date, limit: number) {
     const old = this.db.scan<D.AuditEntry>('audit_entries', (e) => e.at.getTime() <= cutoff.getTime()).slice(0, limit);

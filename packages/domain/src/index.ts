@@ -8,6 +8,7 @@ export { Money, sumMoney, parseCurrency, minorUnitExponent, type Currency, type 
 export type { Clock, IdGenerator, UnitOfWork } from './shared/ports.js';
 export type { JobQueue, JobRequest } from './shared/jobs.js';
 export type { Repositories } from './shared/repositories.js';
+export { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, type IdempotencyStore } from './shared/idempotency.js';
 
 // accounts
 export { ROLES, PERMISSIONS, PERMISSION_MATRIX, can, isRole, type Role, type Permission } from './accounts/permissions.js';
@@ -18,7 +19,13 @@ export type { WorkspaceRepository, UserRepository, MembershipRepository, Passwor
 export { Session, DEFAULT_SESSION_POLICY, type SessionPolicy } from './accounts/session.js';
 export { Invitation, INVITATION_TTL_MS, type InvitationError } from './accounts/invitation.js';
 export { RegisterAccount, MIN_PASSWORD_LENGTH, type RegisterAccountCommand, type RegisterAccountError } from './accounts/register-account.js';
-export { ManageTeam, type TeamError } from './accounts/manage-team.js';
+export { ManageTeam, type TeamError, type TeamChangeHook } from './accounts/manage-team.js';
+export { ManageInvitations, type ManageInvitationsDeps, type InviteError, type AcceptInvitationError, type RevokeInvitationError } from './accounts/manage-invitations.js';
+export { DEFAULT_LOGIN_THROTTLE, PASSWORD_RESET_TTL_MS, SESSION_TOUCH_INTERVAL_MS, type AuthRecords, type AuthPolicy, type LoginThrottlePolicy, type LoginThrottleStore, type ThrottleState, type MailKind, type MailOutbox, type OutboxMail, type PasswordResetToken, type PasswordResetTokenRepository, type SecretTokenGenerator } from './accounts/auth-ports.js';
+export { ManageSessions, type ManageSessionsDeps, type StartedSession } from './accounts/manage-sessions.js';
+export { LogIn, type LogInCommand, type LogInDeps, type LogInError } from './accounts/authenticate.js';
+export { RequestPasswordReset, ConfirmPasswordReset, type RequestPasswordResetDeps, type ConfirmPasswordResetDeps, type ConfirmPasswordResetError } from './accounts/password-reset.js';
+export { ManageAccount, type ManageAccountDeps, type CorrectAccountError, type ChangePasswordError } from './accounts/manage-account.js';
 
 // instagram
 export { InstagramAccount, REQUIRED_SCOPES, missingScopes, type InstagramAccountStatus, type InstagramAccountType, type InstagramAccountError } from './instagram/instagram-account.js';
@@ -59,6 +66,6 @@ export type { DataSubjectRequestRepository, ReceiptRepository, Digest } from './
 
 // audit and reports
 export type { AuditEntry, AuditActor } from './audit/audit-entry.js';
-export type { AuditLog } from './audit/ports.js';
+export type { AuditLog, AuditFilter, AuditCursor } from './audit/ports.js';
 export { localDay, dimension, orderTransitionMetrics, messageMetrics, mergeDeltas, type MetricDelta, type DailyMetric } from './reports/daily-metrics.js';
 export type { DailyMetricsRepository } from './reports/ports.js';

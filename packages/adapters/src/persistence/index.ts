@@ -9,5 +9,7 @@ export {
 export type { SafePGliteConnectionOptions } from './pglite-driver.js';
 export { persistenceModule } from './registry.js';
 export { createMikroOrmRepositories, MikroOrmSession } from './mikro-orm-repositories.js';
+export { createMikroOrmAuthRecords, SqlLoginThrottleStore, SqlMailOutbox, SqlPasswordResetTokenRepository } from './auth-records.js';
+export { createSqlIdempotencyStore, SqlIdempotencyStore } from './idempotency.js';
 export { entities } from './schemas/entities.js';
 export { migrations } from './migrations/index.js';

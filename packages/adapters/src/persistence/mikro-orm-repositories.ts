@@ -2,7 +2,7 @@ import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   ConcurrencyConflictError, Contact, Conversation, DataSubjectRequest, Ids, InstagramAccount, Invitation, Session, Membership, Message, Order, Product, StockLevel, User, Variant, Workspace,
-  type AuditEntry, type AuditLog, type ContactId, type ContactRepository, type ConversationId, type ConversationRepository, type DailyMetric, type DailyMetricsRepository,
+  type AuditEntry, type AuditFilter, type AuditLog, type ContactId, type ContactRepository, type ConversationId, type ConversationRepository, type DailyMetric, type DailyMetricsRepository,
   type DataSubjectRequestId, type DataSubjectRequestRepository, type EncryptedSecret, type InstagramAccountId, type InstagramAccountRepository, type MembershipId,
   type MembershipRepository, type MessageId, type MessageRepository, type MetricDelta, type OrderId, type OrderRepository, type PrivacyReceipt, type ProductId,
   type ProductRepository, type ReceiptRepository, type SecretId, type SecretRepository, type StockMovement, type StockRepository, type UnitOfWork, type UserId,
@@ -256,15 +256,16 @@ export class MikroOrmAuditLog implements AuditLog {
       'insert into audit_entries (id, workspace_id, actor, actor_id, action, target_type, target_id, at, request_id, details) values (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb)',
       [e.id, e.workspaceId, JSON.stringify(e.actor), e.actor.id ?? null, e.action, e.target?.type ?? null, e.target?.id ?? null, e.at, e.requestId, JSON.stringify(e.details)], 'run');
   }
-  async list(ws: WorkspaceId, f: { action?: string; actorId?: string; from?: Date; to?: Date; limit?: number } = {}) {
+  async list(ws: WorkspaceId, f: AuditFilter = {}) {
     const where = ['workspace_id = ?'];
     const params: unknown[] = [ws];
     if (f.action !== undefined) { where.push('action = ?'); params.push(f.action); }
     if (f.actorId !== undefined) { where.push('actor_id = ?'); params.push(f.actorId); }
     if (f.from !== undefined) { where.push('at >= ?'); params.push(f.from); }
     if (f.to !== undefined) { where.push('at < ?'); params.push(f.to); }
+    if (f.after !== undefined) { where.push('(at < ? or (at = ? and id < ?))'); params.push(f.after.at, f.after.at, f.after.id); }
     params.push(f.limit ?? 100);
-    const rows = await this.s.execute(`select * from audit_entries where ${where.join(' and ')} order by at desc, id asc limit ?`, params);
+    const rows = await this.s.execute(`select * from audit_entries where ${where.join(' and ')} order by at desc, id desc limit ?`, params);
     return rows.map((r): AuditEntry => ({
       id: Ids.auditEntry(r.id), workspaceId: r.workspace_id, actor: r.actor, action: r.action,
       target: r.target_type ? { type: r.target_type, id: r.target_id } : null, at: new Date(r.at), requestId: r.request_id, details: r.details,

@@ -24,5 +24,14 @@ export interface Authenticator {
   roleIn(user: UserPrincipal, workspaceId: WorkspaceId): Promise<Role | null>;
 }
 
-/** The cookie the session feature sets; named here so the OpenAPI document can describe it. */
+/**
+ * The session cookie over plain HTTP (local installs). Named here so the OpenAPI document and the
+ * rate limiter agree with the session feature.
+ */
 export const SESSION_COOKIE_NAME = 'palette_session';
+
+/**
+ * The same cookie over HTTPS. Browsers accept a `__Host-` cookie only if it is Secure, Path=/ and
+ * has no Domain, so a sibling subdomain cannot plant or shadow it.
+ */
+export const SECURE_SESSION_COOKIE_NAME = `__Host-${SESSION_COOKIE_NAME}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_COOKIE_NAME } from './auth.js';
+import { SECURE_SESSION_COOKIE_NAME, SESSION_COOKIE_NAME } from './auth.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemTypeUri, ProblemSchema } from './problem.js';
 import type { ProblemSlug } from './problem.js';
 import { automaticProblems, openApiPath, pathParameterNames } from './route.js';
@@ -146,7 +146,13 @@ export function openApiDocument(routes: RouteTable, info: OpenApiInfo): OpenApiD
     components: {
       schemas: schemas.components,
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE_NAME, description: 'The dashboard session cookie.' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          // The server names the cookie after the scheme the browser used; a served document names the one its server URL gets.
+          name: info.serverUrl?.startsWith('https:') ? SECURE_SESSION_COOKIE_NAME : SESSION_COOKIE_NAME,
+          description: `The dashboard session cookie, set by POST /api/auth/login: \`${SECURE_SESSION_COOKIE_NAME}\` over HTTPS, \`${SESSION_COOKIE_NAME}\` over plain HTTP. State-changing requests must come from the app's own origin.`,
+        },
       },
     },
   };

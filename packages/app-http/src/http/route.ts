@@ -176,6 +176,7 @@ export function automaticProblems(route: RouteDefinition): ProblemSlug[] {
   if (route.auth !== 'public') slugs.push('unauthenticated');
   if (route.auth === 'session') slugs.push('not-found');
   if (route.permission !== undefined) slugs.push('forbidden');
+  if (route.auth !== 'public' && STATE_CHANGING.has(route.method.toUpperCase())) slugs.push('csrf');
   if (route.params || route.query || route.body) slugs.push('validation');
   if (route.body) slugs.push('malformed-json', 'payload-too-large', 'unsupported-media-type');
   else if (STATE_CHANGING.has(route.method.toUpperCase())) slugs.push('unsupported-media-type');

@@ -1,5 +1,10 @@
 import type { Container } from 'inversify';
 import type { RouteTable } from '../http/route.js';
+import { authRoutes } from './auth.route.js';
+import { meRoutes } from './me.route.js';
+import { workspaceRoutes } from './workspaces.route.js';
+import { teamRoutes } from './team.route.js';
+import { auditRoutes } from './audit.route.js';
 
 /**
  * Every feature's routes, in one list: the app mounts it, OpenAPI documents it and the route-walk
@@ -8,5 +13,5 @@ import type { RouteTable } from '../http/route.js';
  * container inside the handler, so each request gets its own unit of work.
  */
 export function featureRoutes(_container: Container): RouteTable {
-  return [];
+  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container)];
 }

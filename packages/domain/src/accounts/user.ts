@@ -8,7 +8,10 @@ export type UserError =
 export interface UserPreferences {
   readonly timezone?: string;
   readonly language?: string;
+  readonly theme?: 'light' | 'dark' | 'system';
   readonly dashboard?: Readonly<Record<string, string | number | boolean>>;
+  /** Whether the user agreed to non-essential cookies; without it only the session cookie is set. */
+  readonly cookieConsent?: boolean;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -76,6 +79,12 @@ export class User {
 
   updatePreferences(preferences: UserPreferences, now: Date): void {
     this._preferences = { ...this._preferences, ...preferences };
+    this._updatedAt = now;
+  }
+
+  /** PUT semantics: what is not given is gone, unlike `updatePreferences`, which merges. */
+  replacePreferences(preferences: UserPreferences, now: Date): void {
+    this._preferences = { ...preferences };
     this._updatedAt = now;
   }
 
