@@ -13,3 +13,4 @@ export { openApiDocument, type OpenApiDocument, type OpenApiOperation, type Open
 export { SESSION_COOKIE_NAME, SECURE_SESSION_COOKIE_NAME, type Authenticator, type Principal, type UserPrincipal } from './http/auth.js';
 export type { ReadinessCheck, ReadinessChecks, CheckStatus } from './http/operational.js';
 export type { RateLimitOptions } from './http/rate-limit.js';
+export { startHttpService, announce } from './start-http.js';

@@ -1,12 +1,7 @@
 import type { Database } from '@palette/adapters/persistence';
-import { authModule, sessionAuthenticator } from './auth/auth-module.js';
-import { buildContainer } from './composition-root.js';
-import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { formatConfigError, loadConfig } from './config.js';
-import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { featureRoutes } from './routes/feature-routes.js';
-import { startServer } from './server.js';
+import { announce, startHttpService } from './start-http.js';
 
 const loaded = loadConfig(process.env);
 if (!loaded.ok) {
@@ -29,20 +24,13 @@ try {
   const applied = await database.migrate();
   logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
 
-  const db = database;
-  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(db.orm), useCasesModule(), authModule(config, logger)] });
-  const app = createApp({
-    config,
-    logger,
-    routes: featureRoutes(container),
-    authenticator: sessionAuthenticator(container, config),
-    checks: { database: () => db.ping() },
-  });
-  const running = await startServer(app, config, logger);
-  running.onShutdown('database', () => db.close());
-
-  const publicNote = config.publicUrl === `http://localhost:${config.port}` ? '' : ` (public URL ${config.publicUrl}/)`;
-  process.stdout.write(`Palette is running at ${running.url}${publicNote}\n`);
+  // HTTP alone still enqueues work: a producer on the same queue tables the workers fetch from.
+  const { QueueEngine, PALETTE_QUEUE_LIST, queueConnectionFor } = await import('@palette/adapters/queue');
+  const queue = await QueueEngine.open({ connection: queueConnectionFor(database, config.databaseUrl), role: 'producer', onError: (err) => logger.error({ err }, 'queue error') });
+  await queue.ensureQueues(PALETTE_QUEUE_LIST);
+  const running = await startHttpService({ config, logger, database, checks: { queue: () => queue.sql('select 1').then(() => true, () => false) } });
+  running.onShutdown('queue', () => queue.stop());
+  process.stdout.write(announce(config, running.url));
 } catch (error) {
   // Port in use, database unreachable or a failed migration: one clear log line, then exit 1.
   logger.fatal({ err: error }, `Palette could not start: ${error instanceof Error ? error.message : String(error)}`);

@@ -68,7 +68,7 @@ describe('main.ts', () => {
 
     const ready = await fetch(`${url}readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', queue: 'ok' } });
 
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
