@@ -24,7 +24,7 @@ try {
   const applied = await database.migrate();
   logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
   const worker = await startWorker({ database, logger, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
-  const running = await startHttpService({ config, logger, database, checks: { queue: () => worker.engine.sql('select 1').then(() => true, () => false) } });
+  const running = await startHttpService({ config, logger, database, checks: { queue: () => worker.engine.sql('select 1').then(() => true, () => false) }, failedJobs: worker.deadLetters });
   // Hooks run last-registered first: the worker drains before the database closes.
   running.onShutdown('worker', () => worker.stop());
   process.stdout.write(announce(config, running.url));

@@ -14,3 +14,4 @@ export { SESSION_COOKIE_NAME, SECURE_SESSION_COOKIE_NAME, type Authenticator, ty
 export type { ReadinessCheck, ReadinessChecks, CheckStatus } from './http/operational.js';
 export type { RateLimitOptions } from './http/rate-limit.js';
 export { startHttpService, announce } from './start-http.js';
+export { InMemoryFailedJobs, jobsModule, type FailedJob, type FailedJobs } from './jobs/failed-jobs.js';

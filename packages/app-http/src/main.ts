@@ -25,10 +25,10 @@ try {
   logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
 
   // HTTP alone still enqueues work: a producer on the same queue tables the workers fetch from.
-  const { QueueEngine, PALETTE_QUEUE_LIST, queueConnectionFor } = await import('@palette/adapters/queue');
+  const { DeadLetters, QueueEngine, PALETTE_QUEUE_LIST, queueConnectionFor } = await import('@palette/adapters/queue');
   const queue = await QueueEngine.open({ connection: queueConnectionFor(database, config.databaseUrl), role: 'producer', onError: (err) => logger.error({ err }, 'queue error') });
   await queue.ensureQueues(PALETTE_QUEUE_LIST);
-  const running = await startHttpService({ config, logger, database, checks: { queue: () => queue.sql('select 1').then(() => true, () => false) } });
+  const running = await startHttpService({ config, logger, database, checks: { queue: () => queue.sql('select 1').then(() => true, () => false) }, failedJobs: new DeadLetters(queue) });
   running.onShutdown('queue', () => queue.stop());
   process.stdout.write(announce(config, running.url));
 } catch (error) {

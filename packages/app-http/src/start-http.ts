@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { ReadinessChecks } from './http/operational.js';
 import type { Logger } from './logger.js';
+import { jobsModule, type FailedJobs } from './jobs/failed-jobs.js';
 import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { featureRoutes } from './routes/feature-routes.js';
 import { startServer, type RunningServer } from './server.js';
@@ -13,9 +14,9 @@ import { startServer, type RunningServer } from './server.js';
  * Composes and starts the HTTP service on an opened, migrated database. Shared by this package's
  * main (HTTP alone) and the root launcher (HTTP and worker in one process on the embedded default).
  */
-export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks }): Promise<RunningServer> {
+export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks; failedJobs?: FailedJobs }): Promise<RunningServer> {
   const { config, logger, database } = input;
-  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(database.orm), useCasesModule(), authModule(config, logger)] });
+  const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(database.orm), useCasesModule(), authModule(config, logger), jobsModule(input.failedJobs)] });
   const app = createApp({
     config,
     logger,

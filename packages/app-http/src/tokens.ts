@@ -1,4 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
+import type { FailedJobs } from './jobs/failed-jobs.js';
 import type { Clock, Digest, IdGenerator, ManageTeam, PasswordHasher, RegisterAccount, Repositories, WorkspaceFactoryOptions } from '@palette/domain';
 import type { AuthPolicy, AuthRecords, ConfirmPasswordReset, LogIn, Mailer, ManageAccount, ManageSessions, RequestPasswordReset, SecretTokenGenerator } from '@palette/domain';
 import type { Config } from './config.js';
@@ -11,6 +12,7 @@ import type { WorkspaceServices } from './workspace-services.js';
  * given the wrong token fails to compile.
  */
 export const TOKENS = {
+  FailedJobs: Symbol.for('palette.FailedJobs') as ServiceIdentifier<FailedJobs>,
   Config: Symbol.for('palette.Config') as ServiceIdentifier<Config>,
   Logger: Symbol.for('palette.Logger') as ServiceIdentifier<Logger>,
   Clock: Symbol.for('palette.Clock') as ServiceIdentifier<Clock>,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { can, ROLES, type Role } from '@palette/domain';
 import { openDatabase, persistenceModule, type Database } from '@palette/adapters/persistence';
 import { pathParameterNames, type RouteDefinition } from '../src/http/route.js';
-import { buildWorkspaceApp, seedTenant, TEST_USER_HEADER, type Tenant, type WorkspaceApp } from './support/workspace-fixtures.js';
+import { buildWorkspaceApp, seedFailedJob, seedTenant, TEST_USER_HEADER, type Tenant, type WorkspaceApp } from './support/workspace-fixtures.js';
 
 // Reliability checks 18 (route × foreign id → 404), 19 (role × route → the permission table) and
 // 23 (an analyst never receives message text), walked over the app's real route table: a route
@@ -14,6 +14,7 @@ const PARAM_FIXTURES: Readonly<Record<string, (t: Tenant) => string>> = {
   workspaceId: (t) => t.workspaceId,
   memberId: (t) => t.target.memberId,
   invitationId: (t) => t.invitationId,
+  jobId: (t) => t.jobId,
 };
 
 /** A valid body per route, so the handler (not the validator) answers. A new route with a body needs a line here. */
@@ -47,8 +48,11 @@ function call(w: WorkspaceApp, route: RouteDefinition, path: string, userId: str
   return route.body !== undefined ? r.send(body as object) : r;
 }
 
-async function seedBoth(repos: ReturnType<WorkspaceApp['repos']>): Promise<{ a: Tenant; b: Tenant }> {
-  return { a: await seedTenant(repos, 'A', 1, NOW), b: await seedTenant(repos, 'B', 2, NOW) };
+async function seedBoth(w: WorkspaceApp, repos: ReturnType<WorkspaceApp['repos']>): Promise<{ a: Tenant; b: Tenant }> {
+  const a = await seedTenant(repos, 'A', 1, NOW);
+  const b = await seedTenant(repos, 'B', 2, NOW);
+  for (const t of [a, b]) seedFailedJob(w, t, NOW);
+  return { a, b };
 }
 
 describe('role × route matrix (in memory)', () => {
@@ -65,7 +69,7 @@ describe('role × route matrix (in memory)', () => {
     for (const route of sessionRoutes.filter((r) => r.permission !== undefined)) {
       for (const role of ROLES) {
         // A fresh world per case: a DELETE that worked for one role must not turn into a 404 for the next.
-        const { a } = await seedBoth(w.reset());
+        const { a } = await seedBoth(w, w.reset());
         const res = await call(w, route, fill(route, (p) => PARAM_FIXTURES[p]?.(a)), a.members[role].userId, SAMPLE_BODIES[label(route)]?.(a));
         cases += 1;
         const allowed = can(role, route.permission!);
@@ -116,7 +120,7 @@ async function expectTenantUntouched(w: WorkspaceApp, b: Tenant): Promise<void> 
 describe('cross-tenant walk (in memory)', () => {
   it("answers 404 for every route given another workspace's ids, and changes nothing there", async () => {
     const w = buildWorkspaceApp();
-    const { a, b } = await seedBoth(w.reset());
+    const { a, b } = await seedBoth(w, w.reset());
     const { cases, failures } = await crossTenantWalk(w, a, b);
     console.info(`route × foreign id (in memory): ${cases} cases checked`);
     expect(failures).toEqual([]);
@@ -141,7 +145,7 @@ describe('cross-tenant walk (MikroORM on PGlite)', () => {
 
   it("answers 404 for every route given another workspace's ids, and changes nothing there", async () => {
     const w = buildWorkspaceApp({ orm: database.orm });
-    const { a, b } = await seedBoth(w.repos());
+    const { a, b } = await seedBoth(w, w.repos());
     const { cases, failures } = await crossTenantWalk(w, a, b);
     console.info(`route × foreign id (PGlite): ${cases} cases checked`);
     expect(failures).toEqual([]);
@@ -152,7 +156,7 @@ describe('cross-tenant walk (MikroORM on PGlite)', () => {
 describe('an analyst never receives message text (check 23)', () => {
   it('greps every GET the analyst may call for the fixture DM text', async () => {
     const w = buildWorkspaceApp();
-    const { a } = await seedBoth(w.reset());
+    const { a } = await seedBoth(w, w.reset());
     const analyst: Role = 'analyst';
     const reachable = w.app.routeTable.filter((r) => r.method === 'get' && (r.auth !== 'session' || r.permission === undefined || can(analyst, r.permission)));
     const failures = reachable.flatMap(missingFixtures);

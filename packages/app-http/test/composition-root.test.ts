@@ -6,6 +6,7 @@ import { authModule } from '../src/auth/auth-module.js';
 import { buildContainer } from '../src/composition-root.js';
 import { loadConfig } from '../src/config.js';
 import { TOKENS } from '../src/tokens.js';
+import { jobsModule } from '../src/jobs/failed-jobs.js';
 import { cryptoModule, inMemoryModule, TEST_SCRYPT, useCasesModule } from '../src/modules.js';
 import { captureLogs } from './support/harness.js';
 
@@ -18,7 +19,7 @@ const config = (() => {
 describe('composition root', () => {
   it('binds and resolves every token with the app modules loaded', () => {
     const { logger } = captureLogs();
-    const container = buildContainer({ config, logger, modules: [cryptoModule({ scrypt: TEST_SCRYPT }), inMemoryModule(), useCasesModule(), authModule(config, logger)] });
+    const container = buildContainer({ config, logger, modules: [cryptoModule({ scrypt: TEST_SCRYPT }), inMemoryModule(), useCasesModule(), authModule(config, logger), jobsModule()] });
     for (const [name, token] of Object.entries(TOKENS) as Array<[string, ServiceIdentifier<unknown>]>) {
       expect(container.isBound(token), name).toBe(true);
       expect(container.get(token), name).toBeDefined();

@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import { jobsRoutes } from './jobs.route.js';
 import type { RouteTable } from '../http/route.js';
 import { authRoutes } from './auth.route.js';
 import { meRoutes } from './me.route.js';
@@ -13,5 +14,5 @@ import { auditRoutes } from './audit.route.js';
  * container inside the handler, so each request gets its own unit of work.
  */
 export function featureRoutes(_container: Container): RouteTable {
-  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container)];
+  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container), ...jobsRoutes(_container)];
 }

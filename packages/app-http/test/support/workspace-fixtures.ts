@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import { InMemoryFailedJobs, jobsModule } from '../../src/jobs/failed-jobs.js';
 import { ContainerModule } from 'inversify';
 import type { Mailer, Repositories, Role, UserId, WorkspaceId } from '@palette/domain';
 import { Ids, Invitation, ROLES } from '@palette/domain';
@@ -36,6 +37,7 @@ export interface WorkspaceApp {
   readonly clock: FakeClock;
   readonly mailer: RecordingMailer;
   readonly logs: CapturedLogs;
+  readonly failedJobs: InMemoryFailedJobs;
   /** In memory only: start over with empty repositories (the matrix gives every case a fresh world). */
   reset(): Repositories;
   repos(): Repositories;
@@ -54,13 +56,14 @@ export function buildWorkspaceApp(options: { orm?: DatabaseOrm } = {}): Workspac
   const logs = captureLogs();
   const clock = new FakeClock('2026-03-01T10:00:00Z');
   const mailer = new RecordingMailer();
+  const failedJobs = new InMemoryFailedJobs();
   let current: Repositories = createInMemoryRepositories();
   const persistence = options.orm
     ? mikroOrmModule(options.orm)
     : new ContainerModule(({ bind }) => { bind(TOKENS.Repositories).toResolvedValue(() => current); });
   const container = buildContainer({
     config, logger: logs.logger,
-    modules: [cryptoModule({ scrypt: TEST_SCRYPT }), persistence, useCasesModule(), authModule(config, logs.logger, { mailer })],
+    modules: [cryptoModule({ scrypt: TEST_SCRYPT }), persistence, useCasesModule(), authModule(config, logs.logger, { mailer }), jobsModule(failedJobs)],
   });
   container.rebind(TOKENS.Clock).toConstantValue(clock);
   const authenticator: Authenticator = {
@@ -72,7 +75,7 @@ export function buildWorkspaceApp(options: { orm?: DatabaseOrm } = {}): Workspac
   };
   const app = createApp({ config, logger: logs.logger, routes: featureRoutes(container), authenticator, rateLimit: false, defaultMetrics: false });
   return {
-    app, container, clock, mailer, logs,
+    app, container, clock, mailer, logs, failedJobs,
     reset: () => (current = createInMemoryRepositories()),
     repos: () => container.get(TOKENS.Repositories),
   };
@@ -90,6 +93,8 @@ export interface Tenant {
   readonly target: Person;
   readonly invitationId: string;
   readonly invitationEmail: string;
+  /** A dead-lettered job of this workspace (jobs routes). */
+  readonly jobId: string;
   /** Text of a customer's DM: an analyst must never receive it (reliability check 23). */
   readonly messageText: string;
 }
@@ -125,5 +130,10 @@ export async function seedTenant(repos: Repositories, label: string, n: number, 
     await repos.messages.save(make.inbound(id(0x404), workspaceId, account.id, conversation.id, contact.id, `mid-${label}`, messageText, now));
     await repos.audit.append({ id: Ids.auditEntry(id(0x500)), workspaceId, actor: { kind: 'user', id: members.owner.userId }, action: 'fixture.seeded', target: { type: 'workspace', id: workspaceId }, at: now, requestId: `req-${label}`, details: {} });
   });
-  return { label, workspaceId, workspaceName, members, target, invitationId, invitationEmail, messageText };
+  return { label, workspaceId, workspaceName, members, target, invitationId, invitationEmail, messageText, jobId: id(0x600) };
+}
+
+/** Gives each tenant one dead letter, so the jobs routes have something to find (or not find). */
+export function seedFailedJob(w: WorkspaceApp, t: Tenant, now: Date): void {
+  w.failedJobs.add(t.workspaceId, { id: t.jobId, queue: 'outbound.send', reason: 'fixture failure', permanent: false, attempts: 5, createdAt: now, failedAt: now });
 }
