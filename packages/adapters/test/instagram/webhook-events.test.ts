@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWebhookDelivery, normalizeTimestamp } from '../../src/instagram/index.js';
 
-// The shared fixtures are Meta's documented shapes; CI lays shared/ beside the clone.
-const fixturesDir = join(import.meta.dirname, '../../../../../shared/fixtures/webhooks');
+// Meta's documented shapes, copied from the shared reference fixtures.
+const fixturesDir = join(import.meta.dirname, 'fixtures/webhooks');
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(fixturesDir, name), 'utf8'));
 
 describe('parseWebhookDelivery on the documented fixtures', () => {
