@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import { ReceiveInboundMessage, type Repositories } from '@palette/domain';
+import { ReceiveInboundMessage, SweepAccountRecords, type Repositories } from '@palette/domain';
 import { createMikroOrmRepositories, type DatabaseOrm } from '@palette/adapters/persistence';
 import { SystemClock, UuidV7Generator } from '@palette/adapters/system';
 import { TOKENS } from './tokens.js';
@@ -24,6 +24,7 @@ export function useCasesModule(): ContainerModule {
       (repos, clock, ids) => new ReceiveInboundMessage({ ...repos, clock, ids }),
       [TOKENS.Repositories, TOKENS.Clock, TOKENS.Ids],
     );
+    bind(TOKENS.SweepAccountRecords).toResolvedValue((repos, clock) => new SweepAccountRecords({ ...repos, clock }), [TOKENS.Repositories, TOKENS.Clock]);
   });
 }
 

@@ -63,6 +63,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   if (registry.queue(PALETTE_QUEUES.inboundMessage.name)) {
     registry.handle(PALETTE_QUEUES.inboundMessage.name, inboundMessageHandler(() => container.get(TOKENS.ReceiveInboundMessage)));
   }
+  if (registry.queue(PALETTE_QUEUES.retentionSweep.name)) {
+    // Account-level classes only for now (audit, sessions); DM and order retention come with the privacy sweep.
+    registry.handle(PALETTE_QUEUES.retentionSweep.name, async () => {
+      const removed = await container.get(TOKENS.SweepAccountRecords).execute();
+      log.info({ removed }, 'retention sweep: account records');
+    });
+  }
   options.register?.(registry);
 
   const engine = await QueueEngine.open({

@@ -1,5 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { Clock, IdGenerator, ReceiveInboundMessage, Repositories } from '@palette/domain';
+import type { Clock, IdGenerator, ReceiveInboundMessage, Repositories, SweepAccountRecords } from '@palette/domain';
 
 /** The worker's container bindings; `Symbol.for` keeps tokens equal if a module loads twice. */
 export const TOKENS = {
@@ -7,4 +7,5 @@ export const TOKENS = {
   Ids: Symbol.for('palette.worker.Ids') as ServiceIdentifier<IdGenerator>,
   Repositories: Symbol.for('palette.worker.Repositories') as ServiceIdentifier<Repositories>,
   ReceiveInboundMessage: Symbol.for('palette.worker.ReceiveInboundMessage') as ServiceIdentifier<ReceiveInboundMessage>,
+  SweepAccountRecords: Symbol.for('palette.worker.SweepAccountRecords') as ServiceIdentifier<SweepAccountRecords>,
 } as const;

@@ -44,6 +44,20 @@ describe('startWorker (embedded PGlite)', () => {
     await db?.teardown();
   });
 
+  it('runs the hourly retention sweep: audit entries older than a year are deleted, younger ones kept', async () => {
+    const em = db.database.orm.em.fork();
+    const ws = '0190b000-0000-7000-8000-000000000001';
+    await em.execute(`insert into workspaces (id, name, timezone, default_currency, retention, created_at, updated_at) values ('${ws}', 'Shop', 'UTC', 'EUR', '{}', now(), now())`);
+    await em.execute(`insert into audit_entries (id, workspace_id, actor, action, at) values
+      ('0190b000-0000-7000-8000-000000000002', '${ws}', '{"kind":"system"}', 'old', now() - interval '400 days'),
+      ('0190b000-0000-7000-8000-000000000003', '${ws}', '{"kind":"system"}', 'recent', now() - interval '10 days')`);
+    await running.jobs.enqueue({ name: 'privacy.retention-sweep', data: {} });
+    const remaining = async () => (await em.execute<Array<{ action: string }>>(`select action from audit_entries where workspace_id = '${ws}' order by action`)).map((r) => r.action);
+    const deadline = Date.now() + 15_000;
+    while ((await remaining()).includes('old') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await remaining()).toEqual(['recent']);
+  });
+
   it('creates every queue and the cron schedules', async () => {
     const queues = (await running.engine.boss.getQueues()).filter((q) => !q.name.startsWith('__pgboss'));
     expect(queues.map((q) => q.name).sort()).toEqual([...PALETTE_QUEUE_LIST.map((q) => q.name), extra.name].sort());

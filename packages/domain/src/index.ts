@@ -61,6 +61,7 @@ export { TransitionOrder, stockEffect, type TransitionOrderError } from './order
 // privacy
 export { RETENTION_RULES, DATA_CLASSES, retentionDays, expiresAt, isExpired, retentionCutoff, selectExpired, validateRetentionOverrides, type DataClass, type RetentionRule, type RetentionAction, type RetentionOverrides, type RetentionError } from './privacy/retention-policy.js';
 export { DataSubjectRequest, REQUEST_TYPES, type DataSubjectRequestType, type DataSubject, type DataSubjectRequestStatus, type DataSubjectRequestError } from './privacy/data-subject-request.js';
+export { SweepAccountRecords } from './privacy/sweep-account-records.js';
 export { receiptDigestInput, type PrivacyReceipt, type ReceiptKind } from './privacy/receipt.js';
 export type { DataSubjectRequestRepository, ReceiptRepository, Digest } from './privacy/ports.js';
 
