@@ -13,5 +13,5 @@ export { openApiDocument, type OpenApiDocument, type OpenApiOperation, type Open
 export { SESSION_COOKIE_NAME, SECURE_SESSION_COOKIE_NAME, type Authenticator, type Principal, type UserPrincipal } from './http/auth.js';
 export type { ReadinessCheck, ReadinessChecks, CheckStatus } from './http/operational.js';
 export type { RateLimitOptions } from './http/rate-limit.js';
-export { startHttpService, announce } from './start-http.js';
+export { startHttpService, announce, runMain } from './start-http.js';
 export { InMemoryFailedJobs, jobsModule, type FailedJob, type FailedJobs } from './jobs/failed-jobs.js';

@@ -1,10 +1,10 @@
 import type { Database } from '@palette/adapters/persistence';
 import { authModule, sessionAuthenticator } from './auth/auth-module.js';
 import { buildContainer } from './composition-root.js';
-import type { Config } from './config.js';
+import { formatConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { ReadinessChecks } from './http/operational.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { jobsModule, type FailedJobs } from './jobs/failed-jobs.js';
 import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { featureRoutes } from './routes/feature-routes.js';
@@ -32,4 +32,37 @@ export async function startHttpService(input: { config: Config; logger: Logger; 
 export function announce(config: Config, url: string): string {
   const publicNote = config.publicUrl === `http://localhost:${config.port}` ? '' : ` (public URL ${config.publicUrl}/)`;
   return `Palette is running at ${url}${publicNote}\n`;
+}
+
+/**
+ * The boot sequence every entry point shares: validate the environment (exit 1 with every bad
+ * variable), open and migrate the database, then run `start`; any failure is one fatal log line and
+ * exit 1, with the database closed.
+ */
+export async function runMain(start: (ctx: { config: Config; logger: Logger; database: Database }) => Promise<void>): Promise<void> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`${formatConfigError(loaded.error)}\n`);
+    process.exit(1);
+  }
+  const config = loaded.value;
+  const logger = createLogger({ level: config.logLevel });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+  let database: Database | undefined;
+  try {
+    // Loaded only now: the drivers take seconds to import, and a bad environment should fail at once.
+    const { openDatabase, persistenceModule } = await import('@palette/adapters/persistence');
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...persistenceModule() });
+    const applied = await database.migrate();
+    logger.info({ database: database.kind, migrationsApplied: applied }, 'database ready');
+    await start({ config, logger, database });
+  } catch (error) {
+    // Port in use, database unreachable or a failed migration: one clear log line, then exit 1.
+    logger.fatal({ err: error }, `Palette could not start: ${error instanceof Error ? error.message : String(error)}`);
+    await database?.close().catch(() => undefined);
+    process.exit(1);
+  }
 }
