@@ -2,7 +2,7 @@
 
 // shared kernel
 export { ok, err, isErr, assertNever, type Ok, type Err, type Result } from './shared/result.js';
-export { ConcurrencyConflictError, InvariantViolation, notFound, type NotFound } from './shared/errors.js';
+export { ConcurrencyConflictError, notFound, type NotFound } from './shared/errors.js';
 export { Ids, type Brand, type WorkspaceId, type UserId, type MembershipId, type InstagramAccountId, type SecretId, type ContactId, type ConversationId, type MessageId, type ProductId, type VariantId, type StockMovementId, type OrderId, type DataSubjectRequestId, type ReceiptId, type AuditEntryId } from './shared/ids.js';
 export { Money, sumMoney, parseCurrency, minorUnitExponent, type Currency, type MoneyError } from './shared/money.js';
 export type { Clock, IdGenerator, UnitOfWork } from './shared/ports.js';

@@ -1,4 +1,4 @@
-import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { LockMode, OptimisticLockError, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   ConcurrencyConflictError, Contact, Conversation, DataSubjectRequest, Ids, InstagramAccount, Invitation, Session, Membership, Message, Order, Product, StockLevel, User, Variant, Workspace,
@@ -352,4 +352,3 @@ export function createMikroOrmRepositories(orm: MikroORM) {
   };
 }
 
-export { UniqueConstraintViolationException };

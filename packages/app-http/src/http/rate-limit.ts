@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from '../logger.js';
+import { readSessionToken } from '../auth/cookies.js';
 import { OPERATIONAL_PATHS } from './operational.js';
 import { HttpProblem, sendProblem } from './problem.js';
 
@@ -15,11 +16,9 @@ export interface RateLimitOptions {
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { windowMs: 60_000, limit: 300, sessionLimit: 600 };
 
-const SESSION_COOKIE = /(?:^|;\s*)(?:__Host-)?palette_session=([^;]+)/;
-
-/** The session a request claims, hashed so the limiter's memory never holds a usable token. */
+/** The session a request claims (read as authentication reads it), hashed so the limiter's memory never holds a usable token. */
 export function sessionKey(req: Request): string | null {
-  const token = SESSION_COOKIE.exec(req.headers.cookie ?? '')?.[1];
+  const token = readSessionToken(req);
   return token ? createHash('sha256').update(token).digest('base64url') : null;
 }
 

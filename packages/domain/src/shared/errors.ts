@@ -9,14 +9,6 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
-/** Thrown when our own code breaks an invariant: a bug, never a user error. */
-export class InvariantViolation extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvariantViolation';
-  }
-}
-
 /** Generic not-found outcome shared by use cases (tenant-scoped: a foreign id is simply not found). */
 export type NotFound = { readonly kind: 'NotFound'; readonly entity: string; readonly id: string };
 export const notFound = (entity: string, id: string): NotFound => ({ kind: 'NotFound', entity, id });
