@@ -3,6 +3,7 @@ import { ConcurrencyConflictError } from '@palette/domain';
 import type { Logger } from '../logger.js';
 import { HttpProblem, PROBLEM_SLUGS, PROBLEM_TYPES, sendProblem } from './problem.js';
 import type { ProblemSlug } from './problem.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 
 /** Unknown paths answer a problem too, so clients parse one error shape everywhere. */
 export function notFoundHandler(): RequestHandler {
@@ -29,6 +30,8 @@ function toProblem(error: unknown, bodyLimitBytes: number): HttpProblem | undefi
     return HttpProblem.conflict('Someone else changed this at the same time. Reload it and try again.', 'concurrency.conflict');
   }
   if (!(error instanceof Error)) return undefined;
+  // An outage, not a bug: 503 tells clients (and Meta's webhook delivery) to come back.
+  if (isDatabaseUnavailable(error)) return new HttpProblem('unavailable', { detail: 'The service cannot reach its database right now. Retry shortly.' });
   const e = error as HttpLikeError;
   const bodyParserSlug = typeof e.type === 'string' ? BODY_PARSER_TYPES[e.type] : undefined;
   if (bodyParserSlug === 'payload-too-large') {
