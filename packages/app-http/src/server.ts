@@ -1,4 +1,6 @@
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemTypeUri, type ProblemSlug } from './http/problem.js';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
@@ -96,6 +98,23 @@ export interface RunningServer {
   shutdown(reason: string): Promise<ShutdownOutcome>;
 }
 
+/**
+ * Node's HTTP parser refuses some requests before Express sees them (a URL or headers over 16 kB, a
+ * broken request line) and would answer with an empty body: answer with the same problem+json shape
+ * as everything else, then close.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const slug: ProblemSlug = tooLarge ? 'headers-too-large' : 'bad-request';
+  const { status, title } = PROBLEM_TYPES[slug];
+  const body = JSON.stringify({ type: problemTypeUri(slug), title, status, detail: tooLarge ? 'Send a shorter URL or fewer headers.' : 'The request could not be parsed as HTTP.' });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export type ServerConfig = Pick<Config, 'port' | 'host' | 'shutdownGraceMs'>;
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -106,6 +125,7 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
  */
 export async function startServer(app: RequestListener, config: ServerConfig, logger: Logger, proc: ProcessLike = process): Promise<RunningServer> {
   const server = createServer(app);
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

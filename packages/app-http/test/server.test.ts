@@ -152,3 +152,18 @@ describe('graceful shutdown', () => {
     await first.shutdown('cleanup');
   });
 });
+
+describe('requests Node refuses before the app', () => {
+  it('answers an oversized URL with a 431 problem document, not an empty reply', async () => {
+    const proc = new FakeProcess();
+    const running = await startServer((_req, res) => res.end('ok'), { port: 0, host: '127.0.0.1', shutdownGraceMs: 100 }, captureLogs().logger, proc);
+    try {
+      const res = await fetch(`${running.url}?q=${'x'.repeat(20_000)}`);
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ type: 'https://palette.dev/problems/headers-too-large', status: 431 });
+    } finally {
+      await new Promise((r) => running.server.close(r));
+    }
+  });
+});
