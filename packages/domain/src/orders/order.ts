@@ -66,6 +66,31 @@ export type OrderError =
   | { readonly kind: 'OrderNotEditable'; readonly status: OrderStatus }
   | { readonly kind: 'OrderAnonymized' };
 
+/**
+ * The last customer notification about a status change, as the send gate decided it. `held` waits
+ * for the customer's next message (window closed); the outbound sender releases it, not the order.
+ */
+export interface OrderNotification {
+  readonly status: OrderStatus;
+  readonly messageId: string | null;
+  readonly outcome: 'queued' | 'held' | 'refused' | 'not_sent';
+  /** The gate's reason (`window_closed`, `no_customer_message`…) or why nothing was queued (`no_conversation`). */
+  readonly reason: string | null;
+  /** ISO time, so the JSON column reads back the same on every adapter. */
+  readonly at: string;
+}
+
+/** What the dashboard shows next to an order: "notification held: window closed". */
+export function describeNotification(n: OrderNotification): string {
+  const reason = n.reason ? `: ${n.reason.replace(/_/g, ' ')}` : '';
+  switch (n.outcome) {
+    case 'queued': return 'notification sent';
+    case 'held': return `notification held${reason}`;
+    case 'refused': return `notification not sent${reason}`;
+    case 'not_sent': return `no notification${reason}`;
+  }
+}
+
 export interface NewLine {
   readonly variantId: VariantId;
   readonly sku: string;
@@ -118,6 +143,9 @@ export class Order {
     readonly version: number = 1,
   ) {}
 
+  // A field rather than a constructor parameter: rows loaded before it existed hydrate it as null.
+  private _notification: OrderNotification | null = null;
+
   static draft(input: {
     id: OrderId; workspaceId: WorkspaceId; source: OrderSource; lines: readonly NewLine[]; contactId?: ContactId | null; conversationId?: ConversationId | null;
     customerName?: string | null; shippingAddress?: ShippingAddress | null; shipping?: Money; discount?: Money; notes?: string | null; actor: OrderActor; now: Date;
@@ -152,6 +180,13 @@ export class Order {
   get completedAt(): Date | null { return this._completedAt; }
   get anonymizedAt(): Date | null { return this._anonymizedAt; }
   get updatedAt(): Date { return this._updatedAt; }
+  get notification(): OrderNotification | null { return this._notification ?? null; }
+  /** A draft whose stock is reserved for it until `holdExpiresAt` (or until the expiry sweep runs). */
+  get holdsStock(): boolean { return this._status === 'draft' && this._holdExpiresAt !== null; }
+
+  recordNotification(n: OrderNotification): void {
+    this._notification = n;
+  }
 
   allowedTransitions(): readonly OrderStatus[] {
     return ORDER_TRANSITIONS[this._status];
@@ -237,6 +272,7 @@ export class Order {
     this._customerName = null;
     this._shippingAddress = null;
     this._notes = null;
+    this._notification = null;
     this._history = this._history.map((h) => ({ ...h, note: null, actor: h.actor.kind === 'contact' ? { kind: 'contact' } : h.actor }));
     this._anonymizedAt = now;
     this._updatedAt = now;
