@@ -35,8 +35,13 @@ export function dimension(pairs: Readonly<Record<string, string>>): string {
   return Object.keys(pairs).sort().map((k) => `${k}=${pairs[k]}`).join(';');
 }
 
-/** Metrics an order status change contributes, counted on the day of the change. */
-export function orderTransitionMetrics(order: Order, to: OrderStatus, at: Date, timezone: string, entryPoint: EntryPoint | null): MetricDelta[] {
+/**
+ * Metrics an order status change contributes, counted on the day of the change. Call it after
+ * `order.transition(...)`: `from` defaults to the last history entry's, which decides whether a
+ * cancellation took back booked revenue (`orders.cancelled_booked`) or only dropped a draft.
+ */
+export function orderTransitionMetrics(order: Order, to: OrderStatus, at: Date, timezone: string, entryPoint: EntryPoint | null,
+  from: OrderStatus | null = order.history[order.history.length - 1]?.from ?? null): MetricDelta[] {
   const day = localDay(at, timezone);
   const base = { workspaceId: order.workspaceId, day };
   const currency = order.currency;
@@ -52,6 +57,8 @@ export function orderTransitionMetrics(order: Order, to: OrderStatus, at: Date, 
     }
   } else if (to === 'cancelled') {
     deltas.push({ ...base, metric: 'orders.cancelled', dimension: dimension({ currency, source: src }), count: 1, sum: order.total.amountMinor });
+    // A cancelled draft never had revenue; one cancelled after confirmation takes its revenue back.
+    if (from !== null && from !== 'draft') deltas.push({ ...base, metric: 'orders.cancelled_booked', dimension: dimension({ currency, source: src }), count: 1, sum: order.total.amountMinor });
   } else if (to === 'refunded') {
     deltas.push({ ...base, metric: 'orders.refunded', dimension: dimension({ currency, source: src }), count: 1, sum: order.total.amountMinor });
   } else {
