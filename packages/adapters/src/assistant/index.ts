@@ -1,0 +1,1 @@
+export { SqlAssistantRecords, createSqlAssistantRecords } from './sql-assistant-records.js';
