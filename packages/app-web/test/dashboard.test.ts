@@ -1,0 +1,345 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Container } from 'inversify';
+import { catalogRoutes } from '../../app-http/src/routes/catalog.route.js';
+import { featureRoutes } from '../../app-http/src/routes/feature-routes.js';
+import { inventoryRoutes } from '../../app-http/src/routes/inventory.route.js';
+import { ordersRoutes } from '../../app-http/src/routes/orders.route.js';
+import { startDashboard, type Dashboard } from './support/browser-harness.js';
+
+let d: Dashboard;
+// A page flow takes a few seconds here; the bound is for a busy 2-core CI machine, not a target.
+const BROWSER_TEST_MS = 90_000;
+
+/**
+ * Every feature route, plus the catalog, inventory and order routes if the table does not mount
+ * them yet (they landed as files before being wired), so the commerce pages run against real routes.
+ */
+function withCommerce(c: Container) {
+  const base = featureRoutes(c);
+  const mounted = (path: string) => base.some((r) => r.path === path);
+  return [
+    ...base,
+    ...(mounted('/api/workspaces/:workspaceId/products') ? [] : catalogRoutes(c)),
+    ...(mounted('/api/workspaces/:workspaceId/inventory') ? [] : inventoryRoutes(c)),
+    ...(mounted('/api/workspaces/:workspaceId/orders') ? [] : ordersRoutes(c)),
+  ];
+}
+
+beforeAll(async () => {
+  d = await startDashboard({ routes: withCommerce });
+}, 60_000);
+
+afterAll(async () => {
+  await d?.close();
+});
+
+let counter = 0;
+const newMerchant = () => {
+  counter += 1;
+  return { name: `Ana Merchant ${counter}`, email: `ana${counter}-${Date.now()}@example.com`, password: `violet harbour lantern ${counter}`, shop: `Ana's Ceramics ${counter}` };
+};
+
+async function signUp(page: Page, m: ReturnType<typeof newMerchant>, path = '/signup') {
+  await page.goto(path);
+  await page.getByLabel('Your name').fill(m.name);
+  await page.getByLabel('Email').fill(m.email);
+  await page.getByLabel('Password').fill(m.password);
+  await page.getByLabel('Shop name').fill(m.shop);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** Every form control on the page has an accessible name from a label (or aria-label). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('input, select, textarea'))
+      .filter((el) => {
+        const c = el as HTMLInputElement;
+        if (c.type === 'hidden') return false;
+        return c.labels?.length === 0 && !c.getAttribute('aria-label') && !c.getAttribute('aria-labelledby');
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+describe('the dashboard in Chromium', () => {
+  it('is served at / with its client routes, and leaves /api, /healthz and unknown API paths alone', async () => {
+    const page = await request(d.app.app).get('/reset-password').set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<div id="root"></div>');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const health = await request(d.app.app).get('/healthz').set('Accept', 'text/html');
+    expect(health.status).toBe(200);
+    expect(health.text).not.toContain('id="root"');
+    const api = await request(d.app.app).get('/api/nowhere').set('Accept', 'text/html');
+    expect(api.status).toBe(404);
+    expect(api.headers['content-type']).toContain('application/problem+json');
+    // Non-browser clients asking for an unknown path still get the problem document.
+    expect((await request(d.app.app).get('/nowhere')).status).toBe(404);
+    expect((await request(d.app.app).post('/orders').set('Accept', 'text/html')).status).toBe(404);
+  }, BROWSER_TEST_MS);
+
+  it('signs up, lands in the workspace, saves the business profile, logs out and back in', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await page.goto('/');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'signup');
+
+    // A too-short password is refused by the server and shown next to its field.
+    await signUp(page, { ...m, password: 'short' });
+    await page.getByText('must be at least 10 characters').first().waitFor();
+    await page.getByLabel('Password').fill(m.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/w\/[0-9a-f-]{36}$/);
+    await page.getByLabel('Store name').fill(m.shop);
+    await page.getByLabel('Tone of voice').fill('Warm and brief');
+    await page.getByRole('button', { name: 'Add a question' }).click();
+    await page.getByLabel('Question 1').fill('Do you ship to Madeira?');
+    await page.getByLabel('Answer 1').fill('Yes, in 3 to 5 days.');
+    await page.getByRole('button', { name: 'Save business profile' }).click();
+    await page.getByText('The business profile is saved').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'home-onboarding');
+
+    const workspaceId = new URL(page.url()).pathname.split('/')[2]!;
+    const stored = await page.evaluate(async (id) => (await fetch(`/api/workspaces/${id}`)).json(), workspaceId);
+    expect(stored.businessProfile).toMatchObject({ storeName: m.shop, tone: 'Warm and brief', faq: [{ question: 'Do you ship to Madeira?', answer: 'Yes, in 3 to 5 days.' }] });
+
+    // The settings page shows the audit trail of that change.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('region', { name: 'Audit log' }).getByText('workspace.settings_changed').first().waitFor();
+    await d.screenshot(page, 'settings');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Email').fill(m.email);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').getByText('The email or password is wrong.').waitFor();
+    await page.getByLabel('Password').fill(m.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+  }, BROWSER_TEST_MS);
+
+  it('resets a forgotten password through the emailed link', async () => {
+    const m = newMerchant();
+    const { page, context } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    await context.clearCookies();
+
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Email').fill(m.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByText(`If an account uses ${m.email}`).waitFor();
+
+    await page.goto(d.linkFrom('password_reset', m.email));
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    const fresh = `${m.password} renewed`;
+    await page.getByLabel('New password').fill(fresh);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Your password is changed').waitFor();
+    // The token left the address bar: it is single-use and must not linger in history.
+    expect(new URL(page.url()).hash).toBe('');
+
+    await page.getByRole('link', { name: 'Log in' }).first().click();
+    await page.getByLabel('Email').fill(m.email);
+    await page.getByLabel('Password').fill(fresh);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+  }, BROWSER_TEST_MS);
+
+  it('invites a teammate who signs up from the link, accepts, and sees only what an agent may', async () => {
+    const owner = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, owner);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${owner.shop}` }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    const agent = newMerchant();
+    await page.getByLabel('Email to invite').fill(agent.email);
+    await page.getByLabel('Role').selectOption('agent');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByText(`Invitation sent to ${agent.email}`).waitFor();
+    await page.getByRole('button', { name: `Revoke the invitation to ${agent.email}` }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'team');
+
+    const invited = await d.newPage();
+    await invited.page.goto(d.linkFrom('invitation', agent.email));
+    await invited.page.getByRole('heading', { name: 'You are invited to a Palette workspace' }).waitFor();
+    await invited.page.getByRole('link', { name: 'Create an account' }).click();
+    await signUp(invited.page, agent, invited.page.url());
+    await invited.page.getByRole('heading', { name: 'Join the workspace' }).waitFor();
+    await invited.page.getByRole('button', { name: 'Accept invitation' }).click();
+    await invited.page.getByRole('heading', { level: 1, name: `Welcome to ${owner.shop}` }).waitFor();
+    // The agent now belongs to two workspaces (their own and this one) and can switch.
+    await invited.page.getByRole('combobox', { name: 'Workspace' }).waitFor();
+    const menu = invited.page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Inbox' }).waitFor();
+    expect(await menu.getByRole('link', { name: 'Reports' }).count()).toBe(0);
+    expect(await menu.getByRole('link', { name: 'Privacy' }).count()).toBe(0);
+    await menu.getByRole('link', { name: 'Team' }).click();
+    await invited.page.getByText(owner.email).waitFor();
+    expect(await invited.page.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
+
+    // Back on the owner's side the member is listed with a role control.
+    await page.reload();
+    await page.getByRole('combobox', { name: `Role of ${agent.name}` }).waitFor();
+  }, BROWSER_TEST_MS);
+
+  it('opens catalog, orders, inventory, inbox, reports and privacy: working forms where the API has routes, a clear notice where not', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    const paths = Object.keys(d.app.app.openApi.paths);
+    const menu = page.getByRole('navigation', { name: 'Main' });
+
+    const pages: Array<[label: string, heading: string, route: string]> = [
+      ['Contacts', 'Contacts', '/api/workspaces/{workspaceId}/contacts'],
+      ['Catalog', 'Catalog', '/api/workspaces/{workspaceId}/products'],
+      ['Orders', 'Orders', '/api/workspaces/{workspaceId}/orders'],
+      ['Inventory', 'Inventory', '/api/workspaces/{workspaceId}/inventory'],
+      ['Inbox', 'Inbox', '/api/workspaces/{workspaceId}/conversations'],
+      ['Privacy', 'Privacy centre', '/api/workspaces/{workspaceId}/privacy'],
+      ['Reports', 'Reports', '/api/workspaces/{workspaceId}/reports'],
+    ];
+    for (const [label, heading, route] of pages) {
+      await menu.getByRole('link', { name: label }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      const offered = paths.some((p) => p === route || p.startsWith(`${route}/`));
+      if (!offered) await page.getByRole('heading', { name: `${heading} is not available on this server yet` }).waitFor();
+      else expect(await page.getByText('is not available on this server yet').count()).toBe(0);
+      expect(await unlabelledControls(page)).toEqual([]);
+      await d.screenshot(page, label.toLowerCase());
+    }
+
+    if (paths.includes('/api/workspaces/{workspaceId}/reports/messaging')) {
+      await menu.getByRole('link', { name: 'Reports' }).click();
+      await page.getByRole('region', { name: /messaging/i }).locator('.recharts-surface').first().waitFor();
+      await page.getByLabel('Granularity').selectOption('week');
+      await page.getByRole('region', { name: /messaging/i }).locator('.recharts-surface').first().waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download CSV of .*messaging/i }).click()]);
+      expect(download.suggestedFilename()).toMatch(/^messaging-.*-week\.csv$/);
+      await d.screenshot(page, 'reports');
+    }
+
+  }, BROWSER_TEST_MS);
+
+  it('adds a product, adjusts its stock, takes an order by hand and moves it to shipped', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    {
+      await menu.getByRole('link', { name: 'Catalog' }).click();
+      await page.getByRole('heading', { name: 'Add a product' }).waitFor();
+      await page.getByLabel('Name').fill('Speckled mug');
+      await page.getByLabel('SKU').fill('MUG-001');
+      await page.getByLabel(/^Price/).fill('18.50');
+      await page.getByLabel('Stock on hand').fill('12');
+      await page.getByRole('button', { name: 'Add product' }).click();
+      await page.getByText('Speckled mug is in the catalog').waitFor();
+      await page.getByRole('region', { name: 'Catalog' }).getByRole('link', { name: 'Speckled mug' }).waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      await d.screenshot(page, 'catalog-with-product');
+
+      await menu.getByRole('link', { name: 'Inventory' }).click();
+      await page.getByRole('region', { name: 'Inventory' }).getByText('MUG-001').waitFor();
+      await page.getByLabel('Delta').fill('5');
+      await page.getByLabel('Reason').fill('Delivery from the kiln');
+      await page.getByRole('button', { name: 'Record adjustment' }).click();
+      await page.getByText('Now 17 on hand, 0 reserved, 17 available.').waitFor();
+
+      // An order taken by hand, then moved along: only the allowed next statuses are offered.
+      await menu.getByRole('link', { name: 'Orders' }).click();
+      await page.getByRole('heading', { name: 'Create an order' }).waitFor();
+      await page.getByLabel('Quantity for line 1').fill('2');
+      await page.getByLabel('Customer name').fill('Rita');
+      await page.getByRole('button', { name: 'Create order' }).click();
+      await page.getByRole('heading', { level: 1, name: /^Order / }).getByText('draft').waitFor();
+      const to = page.getByRole('combobox', { name: 'To', exact: true });
+      expect(await to.locator('option').allTextContents()).toEqual(['confirmed', 'cancelled']);
+      for (const next of ['confirmed', 'paid', 'shipped']) {
+        await page.getByRole('combobox', { name: 'To', exact: true }).selectOption(next);
+        await page.getByRole('button', { name: /transition|status/i }).last().click();
+        await page.getByRole('heading', { level: 1, name: /^Order / }).getByText(next, { exact: true }).waitFor();
+      }
+      expect(await page.getByRole('combobox', { name: 'To', exact: true }).locator('option').allTextContents()).toEqual(['delivered', 'refunded']);
+      await page.getByRole('region', { name: 'history' }).getByText('shipped').first().waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      await d.screenshot(page, 'order-detail');
+
+      await menu.getByRole('link', { name: 'Orders' }).click();
+      await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('shipped');
+      await page.getByRole('region', { name: 'Orders' }).getByText('Rita').waitFor();
+      await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('draft');
+      await page.getByText('No orders match.').waitFor();
+    }
+  }, BROWSER_TEST_MS);
+
+  it('lets the keyboard drive the main menu: skip link first, arrows between items, Enter opens, focus lands on the page', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    await page.goto(new URL(page.url()).pathname);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Home' }).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Inbox');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Contacts');
+    await page.keyboard.press('End');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Settings');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Home');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Team');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await menu.getByRole('link', { name: 'Team' }).getAttribute('aria-current')).toBe('page');
+    // Browser history works: Back returns to the home page.
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+  }, BROWSER_TEST_MS);
+
+  it('fits a phone: the menu folds behind a button and nothing scrolls sideways', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage({ viewport: { width: 375, height: 740 } });
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    const toggle = page.getByRole('button', { name: 'Menu' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+    for (const path of ['', '/team', '/settings', '/orders']) {
+      await page.goto(`${new URL(page.url()).pathname.split('/').slice(0, 3).join('/')}${path}`);
+      await page.locator('h1').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `horizontal overflow on ${path || 'home'}`).toBeLessThanOrEqual(0);
+    }
+    await d.screenshot(page, 'phone-orders');
+  }, BROWSER_TEST_MS);
+});
