@@ -27,6 +27,10 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** The From header of every mail. */
   readonly mailFrom: string;
+  /** Instagram App Secret: signs webhooks (X-Hub-Signature-256) and Meta's signed_request callbacks. */
+  readonly instagramAppSecret: string;
+  /** The token Meta's webhook verification GET must present. */
+  readonly instagramVerifyToken: string;
 }
 
 export interface ConfigProblem {
@@ -39,7 +43,7 @@ export type ConfigError = { readonly kind: 'InvalidEnvironment'; readonly proble
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Values that may carry credentials are never echoed back in error messages. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_VERIFY_TOKEN']);
 
 const BODY_LIMIT_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 const MAX_BODY_LIMIT = 100 * 1024 ** 2;
@@ -131,6 +135,9 @@ const schema = z.object({
     // A bare address or `Name <address>`; no line breaks, which would let a value inject headers.
     .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address or "Name <address>"')
     .default('Palette <no-reply@localhost>'),
+  // Sandbox defaults match the Graph API simulator (`npm run simulator`); a real app must set both.
+  INSTAGRAM_APP_SECRET: z.string().trim().min(8, 'must be at least 8 characters').default('sim-app-secret'),
+  INSTAGRAM_VERIFY_TOKEN: z.string().trim().min(8, 'must be at least 8 characters').default('sim-verify-token'),
 });
 
 function isOrigin(value: string): boolean {
@@ -187,6 +194,8 @@ export function loadConfig(env: Environment): Result<Config, ConfigError> {
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
+    instagramAppSecret: v.INSTAGRAM_APP_SECRET,
+    instagramVerifyToken: v.INSTAGRAM_VERIFY_TOKEN,
   });
 }
 

@@ -8,18 +8,27 @@ import { createLogger, type Logger } from './logger.js';
 import { jobsModule, type FailedJobs } from './jobs/failed-jobs.js';
 import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { featureRoutes } from './routes/feature-routes.js';
+import { instagramHttpDepsFromEnv, type InstagramHttpDeps } from './routes/instagram.route.js';
+import { registerInstagramWebhookMetrics } from './routes/instagram-webhooks.route.js';
+import { TOKENS } from './tokens.js';
+import type { JobQueue } from '@palette/domain';
 import { startServer, type RunningServer } from './server.js';
 
 /**
  * Composes and starts the HTTP service on an opened, migrated database. Shared by this package's
  * main (HTTP alone) and the root launcher (HTTP and worker in one process on the embedded default).
  */
-export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks; failedJobs?: FailedJobs }): Promise<RunningServer> {
+export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks; failedJobs?: FailedJobs; jobs?: JobQueue; instagram?: InstagramHttpDeps }): Promise<RunningServer> {
   const { config, logger, database } = input;
   const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(database.orm), useCasesModule(), authModule(config, logger), jobsModule(input.failedJobs)] });
+  // The producer side of the queue (webhook deliveries, revocation deletions); the worker's own in `npm start`.
+  if (input.jobs) container.bind(TOKENS.JobQueue).toConstantValue(input.jobs);
+  // Instagram connect (Graph client, limiter, token cipher): from INSTAGRAM_* and the keyring unless given.
+  container.bind(TOKENS.Instagram).toConstantValue(input.instagram ?? instagramHttpDepsFromEnv(process.env, { orm: database.orm, dataDir: config.dataDir }));
   const app = createApp({
     config,
     logger,
+    registerMetrics: registerInstagramWebhookMetrics(container),
     routes: featureRoutes(container),
     authenticator: sessionAuthenticator(container, config),
     checks: { database: () => database.ping(), ...input.checks },

@@ -1,5 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { FailedJobs } from './jobs/failed-jobs.js';
+import type { JobQueue } from '@palette/domain';
+import type { InstagramHttpDeps } from './routes/instagram.route.js';
 import type { Clock, Digest, IdGenerator, ManageTeam, PasswordHasher, RegisterAccount, Repositories, WorkspaceFactoryOptions } from '@palette/domain';
 import type { AuthPolicy, AuthRecords, ConfirmPasswordReset, LogIn, Mailer, ManageAccount, ManageSessions, RequestPasswordReset, SecretTokenGenerator } from '@palette/domain';
 import type { Config } from './config.js';
@@ -38,4 +40,8 @@ export const TOKENS = {
   RequestPasswordReset: Symbol.for('palette.RequestPasswordReset') as ServiceIdentifier<RequestPasswordReset>,
   ConfirmPasswordReset: Symbol.for('palette.ConfirmPasswordReset') as ServiceIdentifier<ConfirmPasswordReset>,
   ManageAccount: Symbol.for('palette.ManageAccount') as ServiceIdentifier<ManageAccount>,
+  /** Optional: the producer side of the job queue (pg-boss). Unbound, webhook deliveries wait for the worker's sweep. */
+  JobQueue: Symbol.for('palette.JobQueue') as ServiceIdentifier<JobQueue>,
+  /** Instagram connect: Graph client, limiter and token cipher (src/routes/instagram.route.ts). Unbound, the connect routes answer 503. */
+  Instagram: Symbol.for('palette.Instagram') as ServiceIdentifier<InstagramHttpDeps>,
 } as const;

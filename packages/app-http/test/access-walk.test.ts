@@ -15,6 +15,19 @@ const PARAM_FIXTURES: Readonly<Record<string, (t: Tenant) => string>> = {
   memberId: (t) => t.target.memberId,
   invitationId: (t) => t.invitationId,
   jobId: (t) => t.jobId,
+  // Public deletion status page: no tenant owns a code here, so every call is a 404.
+  code: (t) => `NOSUCHCODE${t.label}`,
+  // The seeded contact (seedTenant's id 0x402, same prefix as the workspace id).
+  contactId: (t) => t.workspaceId.replace(/[0-9a-f]{12}$/, '000000000402'),
+  // Exports are seen by their requester only (user routes): an unknown id is a 404 for everyone.
+  exportId: (t) => t.workspaceId.replace(/[0-9a-f]{12}$/, '0000000007e0'),
+  // Catalog and orders: the product, variant and draft order seedTenant creates.
+  productId: (t) => t.productId,
+  variantId: (t) => t.variantId,
+  orderId: (t) => t.orderId,
+  // The seeded conversation (0x403) and automation rule (0x7a0).
+  conversationId: (t) => t.workspaceId.replace(/[0-9a-f]{12}$/, '000000000403'),
+  ruleId: (t) => t.workspaceId.replace(/[0-9a-f]{12}$/, '0000000007a0'),
 };
 
 /** A valid body per route, so the handler (not the validator) answers. A new route with a body needs a line here. */
@@ -22,6 +35,27 @@ const SAMPLE_BODIES: Readonly<Record<string, (t: Tenant) => unknown>> = {
   'PATCH /api/workspaces/:workspaceId': () => ({ version: 1, name: 'Renamed shop' }),
   'PATCH /api/workspaces/:workspaceId/members/:memberId': () => ({ role: 'analyst' }),
   'POST /api/workspaces/:workspaceId/invitations': () => ({ email: 'new.person@example.com', role: 'agent' }),
+  'POST /api/workspaces/:workspaceId/instagram/webhooks/quarantined/replay': () => ({}),
+  // The Instagram account seedTenant creates (id 0x400).
+  'POST /api/workspaces/:workspaceId/instagram/disconnect': (t) => ({ accountId: t.workspaceId.replace(/[0-9a-f]{12}$/, '000000000400') }),
+  'PATCH /api/workspaces/:workspaceId/contacts/:contactId': () => ({ displayName: 'Corrected Name' }),
+  'PUT /api/workspaces/:workspaceId/contacts/:contactId/restrictions': () => ({ aiProcessingObjected: true, processingRestricted: false }),
+  'POST /api/workspaces/:workspaceId/contacts/:contactId/consent': () => ({ purpose: 'marketing', decision: 'withdrawn' }),
+  'POST /api/workspaces/:workspaceId/privacy/receipts/verify': (t) => ({ receiptId: t.workspaceId, ids: [] }),
+  'POST /api/workspaces/:workspaceId/products': () => ({ sku: 'WALK-NEW', name: 'Walk product', priceMinor: 100, currency: 'EUR' }),
+  'PATCH /api/workspaces/:workspaceId/products/:productId': () => ({ name: 'Renamed product' }),
+  'POST /api/workspaces/:workspaceId/products/:productId/variants': () => ({ sku: 'WALK-V2', title: 'Second', priceMinor: 100 }),
+  'PATCH /api/workspaces/:workspaceId/variants/:variantId': () => ({ title: 'Retitled' }),
+  'POST /api/workspaces/:workspaceId/catalog/import': () => ({ csv: 'product_sku,product_name,variant_sku,price,currency\n', dryRun: true }),
+  'POST /api/workspaces/:workspaceId/variants/:variantId/adjustments': () => ({ delta: 1, reason: 'walk' }),
+  'POST /api/workspaces/:workspaceId/inventory/import': () => ({ csv: 'sku,on_hand\n', dryRun: true }),
+  'POST /api/workspaces/:workspaceId/orders': (t) => ({ lines: [{ variantId: t.variantId, quantity: 1 }] }),
+  'POST /api/workspaces/:workspaceId/orders/:orderId/transitions': () => ({ to: 'confirmed' }),
+  'POST /api/workspaces/:workspaceId/orders/:orderId/notes': () => ({ note: 'walk note' }),
+  'PUT /api/workspaces/:workspaceId/assistant': () => ({ enabled: true, provider: 'ollama', model: 'llama3.1', baseUrl: 'http://127.0.0.1:11434', restorePersonalData: false, timeoutMs: 20000 }),
+  'POST /api/workspaces/:workspaceId/automations/rules': () => ({ name: 'Price', trigger: 'dm_keyword', matcher: { keywords: ['price', 'precio'] }, action: { kind: 'reply', text: 'Prices are on each post.' } }),
+  'PUT /api/workspaces/:workspaceId/automations/rules/:ruleId': () => ({ name: 'Human', trigger: 'dm_keyword', matcher: { keywords: ['human'], mode: 'exact' }, action: { kind: 'handoff' } }),
+  'PUT /api/workspaces/:workspaceId/automations/welcome': () => ({ greetingEnabled: true, greetingText: 'Welcome!', iceBreakers: ['Do you ship abroad?'] }),
 };
 
 /**

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       smtpUrl: undefined,
       mailFrom: 'Palette <no-reply@localhost>',
+      instagramAppSecret: 'sim-app-secret',
+      instagramVerifyToken: 'sim-verify-token',
     });
   });
 
@@ -52,6 +54,8 @@ describe('loadConfig', () => {
         SHUTDOWN_GRACE_MS: '2500',
         SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
         MAIL_FROM: 'Shop <shop@example.com>',
+        INSTAGRAM_APP_SECRET: 'a0b1c2d3e4f5a6b7',
+        INSTAGRAM_VERIFY_TOKEN: 'verify-me-please',
       }),
     ).toEqual({
       port: 8080,
@@ -68,6 +72,8 @@ describe('loadConfig', () => {
       shutdownGraceMs: 2500,
       smtpUrl: 'smtps://mailer:pw@mail.example.com:465',
       mailFrom: 'Shop <shop@example.com>',
+      instagramAppSecret: 'a0b1c2d3e4f5a6b7',
+      instagramVerifyToken: 'verify-me-please',
     });
   });
 

@@ -45,7 +45,8 @@ const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'from', 'to', 'st
 const pathValue = fc.oneof(fc.uuid({ version: 7 }), fc.uuid(), shortNasty.filter((s) => s.length > 0 && s.length < 200));
 
 function send(w: WorkspaceApp, route: RouteDefinition, path: string, userId: string, body: unknown, q: Record<string, string>, raw: boolean) {
-  let r = request(w.app)[route.method](path).query(q).set(TEST_USER_HEADER, userId);
+  // As an API client: the browser-facing OAuth callback answers HTML to browsers and problem+json to this.
+  let r = request(w.app)[route.method](path).query(q).set(TEST_USER_HEADER, userId).set('Accept', 'application/json');
   if (route.method === 'get' || route.method === 'delete') return r;
   if (raw) r = r.set('Content-Type', 'application/json');
   return r.send(raw ? (body as string) : (body as object));

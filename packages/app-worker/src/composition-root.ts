@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import { ReceiveInboundMessage, SweepAccountRecords, type Repositories } from '@palette/domain';
-import { createMikroOrmRepositories, type DatabaseOrm } from '@palette/adapters/persistence';
+import { createMikroOrmRepositories, createSqlAssistantRecords, type DatabaseOrm } from '@palette/adapters/persistence';
 import { SystemClock, UuidV7Generator } from '@palette/adapters/system';
 import { TOKENS } from './tokens.js';
 
@@ -25,6 +25,13 @@ export function useCasesModule(): ContainerModule {
       [TOKENS.Repositories, TOKENS.Clock, TOKENS.Ids],
     );
     bind(TOKENS.SweepAccountRecords).toResolvedValue((repos, clock) => new SweepAccountRecords({ ...repos, clock }), [TOKENS.Repositories, TOKENS.Clock]);
+  });
+}
+
+/** The assistant's records for privacy (erasure, retention, export) over the same unit of work as their repositories. */
+export function assistantModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.AiDecisionRecordsFor).toConstantValue((repos: Repositories) => createSqlAssistantRecords(repos.uow));
   });
 }
 

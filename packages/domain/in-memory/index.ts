@@ -12,6 +12,8 @@ export { InMemoryDatabase, cloneEntity } from './database.js';
 export * from './repositories.js';
 export { FakeClock, SequentialIds, RecordingJobQueue, InsecureTestPasswordHasher } from './system.js';
 export { InMemoryIdempotencyStore } from './idempotency.js';
+export { InMemoryReportStore, inMemoryContactKey } from './reports.js';
+export { InMemoryWebhookInbox, InMemoryInstagramEventLog, InMemoryInstagramAccountAliases, InMemoryInstagramDeletionRequests } from './instagram-webhooks.js';
 export { createInMemoryAuthRecords, InMemoryPasswordResetTokenRepository, InMemoryMailOutbox, InMemoryLoginThrottleStore } from './auth-records.js';
 
 /** Every repository over one in-memory database, which is also the unit of work. */
@@ -40,3 +42,5 @@ export function createInMemoryRepositories(db = new InMemoryDatabase()) {
   };
 }
 export type InMemoryRepositories = ReturnType<typeof createInMemoryRepositories>;
+export { InMemoryAssistantRecords } from './assistant-records.js';
+export { InMemoryPrivacyStores } from './privacy.js';

@@ -93,10 +93,46 @@ export class InMemoryProductRepository implements D.ProductRepository {
   constructor(private readonly db: InMemoryDatabase) {}
   async get(ws: Ws, id: D.ProductId) { const p = this.db.read<D.Product>('products', id); return p && p.workspaceId === ws ? p : null; }
   async findBySku(ws: Ws, sku: string) { return this.db.scan<D.Product>('products', (p) => p.workspaceId === ws && p.sku === sku)[0] ?? null; }
+  async findManyBySku(ws: Ws, skus: readonly string[]) { const set = new Set(skus); return this.db.scan<D.Product>('products', (p) => p.workspaceId === ws && set.has(p.sku)); }
   async save(p: D.Product) {
     if (this.db.scan<D.Product>('products', (x) => x.workspaceId === p.workspaceId && x.sku === p.sku && x.id !== p.id).length > 0) throw new Error('unique violation: products(workspace_id, sku)');
     this.db.write('products', p.id, p);
   }
+  async list(ws: Ws, f: D.ProductListFilter) {
+    const after = f.after;
+    const rows = this.db.scan<D.Product>('products', (p) => p.workspaceId === ws && (f.status === undefined || p.status === f.status)
+      && (after === undefined || p.createdAt.getTime() > Number(after.sortKey) || (p.createdAt.getTime() === Number(after.sortKey) && p.id > after.id)));
+    return sortBy(rows, (p) => p.createdAt.getTime(), (p) => p.id).slice(0, f.limit);
+  }
+  /** A simple scorer standing in for PostgreSQL's ranking: SKU matches first, then name, then description. */
+  async search(ws: Ws, query: string, options: { limit: number; includeArchived?: boolean }) {
+    const terms = searchTerms(query);
+    if (terms.length === 0) return [];
+    const variantSkus = new Map<string, string[]>();
+    for (const v of this.db.scan<D.Variant>('variants', (x) => x.workspaceId === ws)) variantSkus.set(v.productId, [...(variantSkus.get(v.productId) ?? []), v.sku.toLowerCase()]);
+    const hits: D.ProductSearchHit[] = [];
+    for (const product of this.db.scan<D.Product>('products', (p) => p.workspaceId === ws && (options.includeArchived || p.isActive))) {
+      const skus = [product.sku.toLowerCase(), ...(variantSkus.get(product.id) ?? [])];
+      const skuWords = searchTerms(product.sku);
+      const name = searchTerms(product.name);
+      const description = searchTerms(product.description);
+      let score = 0;
+      for (const t of terms) {
+        const s = name.includes(t) || skuWords.includes(t) ? 4 : name.some((w) => w.startsWith(t)) || skuWords.some((w) => w.startsWith(t)) ? 3 : description.some((w) => w.startsWith(t)) ? 1 : 0;
+        if (s === 0) { score = 0; break; }
+        score += s;
+      }
+      // As on PostgreSQL: the whole query may also be a variant SKU or its prefix.
+      const whole = query.trim().toLowerCase();
+      score += skus.includes(whole) ? 20 : skus.some((k) => k.startsWith(whole)) ? 10 : 0;
+      if (score > 0) hits.push({ product, score });
+    }
+    return hits.sort((a, b) => b.score - a.score || (a.product.name < b.product.name ? -1 : a.product.name > b.product.name ? 1 : 0)).slice(0, options.limit);
+  }
+}
+
+function searchTerms(text: string): string[] {
+  return text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
 }
 
 export class InMemoryVariantRepository implements D.VariantRepository {
@@ -104,7 +140,9 @@ export class InMemoryVariantRepository implements D.VariantRepository {
   async get(ws: Ws, id: D.VariantId) { const v = this.db.read<D.Variant>('variants', id); return v && v.workspaceId === ws ? v : null; }
   async getMany(ws: Ws, ids: readonly D.VariantId[]) { const set = new Set<string>(ids); return this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && set.has(v.id)); }
   async findBySku(ws: Ws, sku: string) { return this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && v.sku === sku)[0] ?? null; }
+  async findManyBySku(ws: Ws, skus: readonly string[]) { const set = new Set(skus); return this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && set.has(v.sku)); }
   async listByProduct(ws: Ws, productId: D.ProductId) { return sortBy(this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && v.productId === productId), (v) => v.createdAt.getTime(), (v) => v.id); }
+  async listByProducts(ws: Ws, productIds: readonly D.ProductId[]) { const set = new Set<string>(productIds); return sortBy(this.db.scan<D.Variant>('variants', (v) => v.workspaceId === ws && set.has(v.productId)), (v) => v.createdAt.getTime(), (v) => v.id); }
   async save(v: D.Variant) {
     if (this.db.scan<D.Variant>('variants', (x) => x.workspaceId === v.workspaceId && x.sku === v.sku && x.id !== v.id).length > 0) throw new Error('unique violation: variants(workspace_id, sku)');
     this.db.write('variants', v.id, v);
@@ -123,12 +161,30 @@ export class InMemoryStockRepository implements D.StockRepository {
   async save(l: D.StockLevel) { this.db.write('stock_levels', l.variantId, l); }
   async appendMovements(ms: readonly D.StockMovement[]) { for (const m of ms) this.db.write('stock_movements', m.id, m); }
   async listMovements(ws: Ws, variantId: D.VariantId) { return sortBy(this.db.scan<D.StockMovement>('stock_movements', (m) => m.workspaceId === ws && m.variantId === variantId), (m) => m.at.getTime(), (m) => m.id); }
+  async getMany(ws: Ws, variantIds: readonly D.VariantId[]) { const set = new Set<string>(variantIds); return sortBy(this.db.scan<D.StockLevel>('stock_levels', (l) => l.workspaceId === ws && set.has(l.variantId)), (l) => l.variantId, (l) => l.variantId); }
+  async listMovementsByOrder(ws: Ws, orderId: D.OrderId) { return sortBy(this.db.scan<D.StockMovement>('stock_movements', (m) => m.workspaceId === ws && m.orderId === orderId), (m) => m.at.getTime(), (m) => m.id); }
+  async appendLowStockEvents(events: readonly D.LowStockEvent[]) { for (const e of events) this.db.write('low_stock_events', e.id, e); }
+  async listLowStockEvents(ws: Ws, limit: number) {
+    return this.db.scan<D.LowStockEvent>('low_stock_events', (e) => e.workspaceId === ws).sort((a, b) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+  }
 }
 
 export class InMemoryOrderRepository implements D.OrderRepository {
   constructor(private readonly db: InMemoryDatabase) {}
   async get(ws: Ws, id: D.OrderId) { const o = this.db.read<D.Order>('orders', id); return o && o.workspaceId === ws ? o : null; }
   async save(o: D.Order) { this.db.write('orders', o.id, o); }
+  async list(ws: Ws, f: D.OrderListFilter) {
+    const after = f.after;
+    const rows = this.db.scan<D.Order>('orders', (o) => o.workspaceId === ws && (f.status === undefined || o.status === f.status)
+      && (f.contactId === undefined || o.contactId === f.contactId)
+      && (f.from === undefined || o.createdAt.getTime() >= f.from.getTime()) && (f.to === undefined || o.createdAt.getTime() < f.to.getTime())
+      && (after === undefined || o.createdAt.getTime() < Number(after.sortKey) || (o.createdAt.getTime() === Number(after.sortKey) && o.id < after.id)));
+    return sortBy(rows, (o) => o.createdAt.getTime(), (o) => o.id).reverse().slice(0, f.limit);
+  }
+  async listExpiredHolds(cutoff: Date, limit: number) {
+    return sortBy(this.db.scan<D.Order>('orders', (o) => o.status === 'draft' && o.holdExpiresAt !== null && o.holdExpiresAt.getTime() <= cutoff.getTime()), (o) => o.holdExpiresAt!.getTime(), (o) => o.id)
+      .slice(0, limit).map((o) => ({ workspaceId: o.workspaceId, orderId: o.id }));
+  }
   async listDueForAnonymization(ws: Ws, cutoff: Date, limit: number) {
     return sortBy(this.db.scan<D.Order>('orders', (o) => o.workspaceId === ws && o.anonymizedAt === null && o.completedAt !== null && o.completedAt.getTime() <= cutoff.getTime()), (o) => o.retentionAnchor().getTime(), (o) => o.id).slice(0, limit);
   }

@@ -8,3 +8,9 @@ export {
 export { mapGraphError, parseBusinessUseCaseUsage, readVendorError, toSendFailure, WINDOW_SUBCODES, RATE_LIMIT_CODES, type GraphError, type BusinessUseCaseUsage, type VendorError } from './graph-errors.js';
 export { splitTextByBytes, truncateChars, MAX_TEXT_BYTES } from './text-split.js';
 export { createSimulator, RATE_LIMITS, type Simulator, type SimulatorOptions, type SendStats, type FaultSpec, type FaultDuration, type CustomerAction, type CustomerSendResult, type DeliveryReport, type DeliveryOptions, type BatchOptions, type CallbackResult, type RateBucket, type SimAccount } from './simulator/index.js';
+export { PostgresRateLimiter, InMemoryRateLimiter, type RateLimiterOptions, type SqlRows } from './rate-limiter.js';
+export { SqlOAuthStates, SqlInstagramAccountQueries, SqlOutboundMessageQueries, SqlContactDeliveryFlags, sqlRowsOf, type OAuthStateCheck } from './sql-stores.js';
+export { LimitedConversations, GraphConversationsReader, GraphTokenRefresher, READABLE_MESSAGES } from './graph-ports.js';
+export { loadInstagramSettings, DEFAULT_SCOPES, WEBHOOK_FIELDS, SANDBOX_APP_ID, SANDBOX_APP_SECRET, type InstagramSettings, type InstagramSettingsResult } from './settings.js';
+export { createInstagramServices, type InstagramServices } from './services.js';
+export { LazyKeyringCipher } from './lazy-cipher.js';

@@ -8,6 +8,7 @@ import {
   type ProductRepository, type ReceiptRepository, type SecretId, type SecretRepository, type StockMovement, type StockRepository, type UnitOfWork, type UserId,
   type UserRepository, type SessionRepository, type InvitationRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
 } from '@palette/domain';
+import type { LowStockEvent, OrderListFilter, ProductListFilter, ProductSearchHit } from '@palette/domain';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Em = SqlEntityManager;
@@ -182,7 +183,41 @@ export class MikroOrmProductRepository implements ProductRepository {
   constructor(private readonly s: MikroOrmSession) {}
   get(ws: WorkspaceId, id: ProductId) { return this.s.em.findOne(Product, { id, workspaceId: ws } as any); }
   findBySku(ws: WorkspaceId, sku: string) { return this.s.em.findOne(Product, { workspaceId: ws, _sku: sku } as any); }
+  findManyBySku(ws: WorkspaceId, skus: readonly string[]) { return skus.length === 0 ? Promise.resolve([]) : this.s.em.find(Product, { workspaceId: ws, _sku: { $in: [...new Set(skus)] } } as any); }
   save(p: Product) { return this.s.save(p); }
+  list(ws: WorkspaceId, f: ProductListFilter) {
+    const where: Row = { workspaceId: ws };
+    if (f.status) where._status = f.status;
+    if (f.after) {
+      const at = new Date(Number(f.after.sortKey));
+      where.$or = [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: f.after.id } }];
+    }
+    return this.s.em.find(Product, where as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any, limit: f.limit });
+  }
+  /**
+   * tsvector (`simple`, prefix terms, all must match) over SKU, name and description, or the whole
+   * query as a variant-SKU prefix; an exact SKU ranks first. Terms are reduced to letters and
+   * digits before they reach to_tsquery, so no input can break its syntax.
+   */
+  async search(ws: WorkspaceId, query: string, options: { limit: number; includeArchived?: boolean }): Promise<ProductSearchHit[]> {
+    const terms = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0).slice(0, 12);
+    if (terms.length === 0) return [];
+    const tsquery = terms.map((t) => `${t}:*`).join(' & ');
+    const sku = query.trim().toLowerCase();
+    const rows = await this.s.execute<Row[]>(
+      `select p.id, ts_rank(p.search_vector, q.tsq)
+              + case when lower(p.sku) = ? or exists (select 1 from variants v where v.product_id = p.id and lower(v.sku) = ?) then 1 else 0 end
+              + case when exists (select 1 from variants v where v.product_id = p.id and left(lower(v.sku), length(?)) = ?) then 0.5 else 0 end as score
+         from products p, (select to_tsquery('simple', ?) as tsq) q
+        where p.workspace_id = ? and (p.status = 'active' or ?)
+          and (p.search_vector @@ q.tsq or exists (select 1 from variants v where v.product_id = p.id and v.workspace_id = p.workspace_id and left(lower(v.sku), length(?)) = ?))
+        order by score desc, p.name, p.id
+        limit ?`,
+      [sku, sku, sku, sku, tsquery, ws, options.includeArchived === true, sku, sku, options.limit]);
+    if (rows.length === 0) return [];
+    const products = new Map((await this.s.em.find(Product, { id: { $in: rows.map((r) => r.id) }, workspaceId: ws } as any)).map((p) => [p.id as string, p]));
+    return rows.flatMap((r) => { const product = products.get(r.id); return product ? [{ product, score: Number(r.score) }] : []; });
+  }
 }
 
 export class MikroOrmVariantRepository implements VariantRepository {
@@ -190,7 +225,11 @@ export class MikroOrmVariantRepository implements VariantRepository {
   get(ws: WorkspaceId, id: VariantId) { return this.s.em.findOne(Variant, { id, workspaceId: ws } as any); }
   getMany(ws: WorkspaceId, ids: readonly VariantId[]) { return this.s.em.find(Variant, { id: { $in: [...ids] }, workspaceId: ws } as any); }
   findBySku(ws: WorkspaceId, sku: string) { return this.s.em.findOne(Variant, { workspaceId: ws, _sku: sku } as any); }
+  findManyBySku(ws: WorkspaceId, skus: readonly string[]) { return skus.length === 0 ? Promise.resolve([]) : this.s.em.find(Variant, { workspaceId: ws, _sku: { $in: [...new Set(skus)] } } as any); }
   listByProduct(ws: WorkspaceId, productId: ProductId) { return this.s.em.find(Variant, { workspaceId: ws, productId } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any }); }
+  listByProducts(ws: WorkspaceId, productIds: readonly ProductId[]) {
+    return productIds.length === 0 ? Promise.resolve([]) : this.s.em.find(Variant, { workspaceId: ws, productId: { $in: [...productIds] } } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any });
+  }
   save(v: Variant) { return this.s.save(v); }
 }
 
@@ -210,14 +249,32 @@ export class MikroOrmStockRepository implements StockRepository {
   }
   save(l: StockLevel) { return this.s.save(l); }
   async appendMovements(ms: readonly StockMovement[]) {
-    for (const m of ms) {
+    // Multi-row inserts: an import appends hundreds per batch, one round trip each would dominate.
+    for (let i = 0; i < ms.length; i += 200) {
+      const chunk = ms.slice(i, i + 200);
       await this.s.execute(
-        'insert into stock_movements (id, workspace_id, variant_id, kind, on_hand_delta, reserved_delta, order_id, reason, actor, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)',
-        [m.id, m.workspaceId, m.variantId, m.kind, m.onHandDelta, m.reservedDelta, m.orderId, m.reason, JSON.stringify(m.actor), m.at], 'run');
+        `insert into stock_movements (id, workspace_id, variant_id, kind, on_hand_delta, reserved_delta, order_id, reason, actor, at) values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)').join(', ')}`,
+        chunk.flatMap((m) => [m.id, m.workspaceId, m.variantId, m.kind, m.onHandDelta, m.reservedDelta, m.orderId, m.reason, JSON.stringify(m.actor), m.at]), 'run');
     }
   }
   async listMovements(ws: WorkspaceId, variantId: VariantId) {
     return (await this.s.execute('select * from stock_movements where workspace_id = ? and variant_id = ? order by at, id', [ws, variantId])).map(movementFromRow);
+  }
+  getMany(ws: WorkspaceId, variantIds: readonly VariantId[]) {
+    return variantIds.length === 0 ? Promise.resolve([]) : this.s.em.find(StockLevel, { variantId: { $in: [...new Set(variantIds)] }, workspaceId: ws } as any, { orderBy: { variantId: 'asc' } as any });
+  }
+  async listMovementsByOrder(ws: WorkspaceId, orderId: OrderId) {
+    return (await this.s.execute('select * from stock_movements where workspace_id = ? and order_id = ? order by at, id', [ws, orderId])).map(movementFromRow);
+  }
+  async appendLowStockEvents(events: readonly LowStockEvent[]) {
+    for (const e of events) {
+      await this.s.execute('insert into low_stock_events (id, workspace_id, variant_id, sku, available, threshold, at) values (?, ?, ?, ?, ?, ?, ?)',
+        [e.id, e.workspaceId, e.variantId, e.sku, e.available, e.threshold, e.at], 'run');
+    }
+  }
+  async listLowStockEvents(ws: WorkspaceId, limit: number): Promise<LowStockEvent[]> {
+    const rows = await this.s.execute('select * from low_stock_events where workspace_id = ? order by at desc, id desc limit ?', [ws, limit]);
+    return rows.map((r) => ({ id: r.id, workspaceId: Ids.workspace(r.workspace_id), variantId: Ids.variant(r.variant_id), sku: r.sku, available: Number(r.available), threshold: Number(r.threshold), at: new Date(r.at) }));
   }
 }
 
@@ -225,6 +282,21 @@ export class MikroOrmOrderRepository implements OrderRepository {
   constructor(private readonly s: MikroOrmSession) {}
   get(ws: WorkspaceId, id: OrderId) { return this.s.em.findOne(Order, { id, workspaceId: ws } as any); }
   save(o: Order) { return this.s.save(o); }
+  list(ws: WorkspaceId, f: OrderListFilter) {
+    const where: Row = { workspaceId: ws };
+    if (f.status) where._status = f.status;
+    if (f.contactId) where._contactId = f.contactId;
+    if (f.from || f.to) where.createdAt = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) };
+    if (f.after) {
+      const at = new Date(Number(f.after.sortKey));
+      where.$and = [{ $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: f.after.id } }] }];
+    }
+    return this.s.em.find(Order, where as any, { orderBy: { createdAt: 'desc', id: 'desc' } as any, limit: f.limit });
+  }
+  async listExpiredHolds(cutoff: Date, limit: number) {
+    const rows = await this.s.execute(`select id, workspace_id from orders where status = 'draft' and hold_expires_at is not null and hold_expires_at <= ? order by hold_expires_at, id limit ?`, [cutoff, limit]);
+    return rows.map((r) => ({ workspaceId: Ids.workspace(r.workspace_id), orderId: Ids.order(r.id) }));
+  }
   listDueForAnonymization(ws: WorkspaceId, cutoff: Date, limit: number) {
     return this.s.em.find(Order, { workspaceId: ws, _anonymizedAt: null, _completedAt: { $ne: null, $lte: cutoff } } as any, { orderBy: { _completedAt: 'asc', id: 'asc' } as any, limit });
   }

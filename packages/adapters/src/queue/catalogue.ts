@@ -38,6 +38,12 @@ export const PALETTE_QUEUES = {
   reportRepair: { name: 'reports.repair', ...background },
   stockHoldExpiry: { name: 'catalog.stock-hold-expiry', ...background, expireInSeconds: 120, retryDelaySeconds: 10, cron: '*/5 * * * *' },
   deliveryGapCheck: { name: 'instagram.delivery-gap-check', ...background, expireInSeconds: 120, cron: '*/15 * * * *' },
+  /** After a (re)connection ({workspaceId, accountId}): release held sends, backfill recent conversations. */
+  instagramConnected: { name: 'instagram.connected', ...background, expireInSeconds: 300, retryDelaySeconds: 10 },
+  /** One stored webhook delivery ({deliveryId}); ordered per account and customer. */
+  instagramWebhook: { name: 'instagram.webhook', ...customerFacing },
+  /** Re-enqueues deliveries still `received` a minute after arrival (their job was never sent or lost). */
+  instagramWebhookSweep: { name: 'instagram.webhook-sweep', ...background, expireInSeconds: 120, cron: '* * * * *' },
 } as const satisfies Record<string, QueueDefinition>;
 
 export const PALETTE_QUEUE_LIST: readonly QueueDefinition[] = Object.values(PALETTE_QUEUES);

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Express, Request } from 'express';
+import type { Registry } from 'prom-client';
 import manifest from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +21,7 @@ import { requestId } from './request-id.js';
 import { JSON_MEDIA_TYPES, mountRoutes, RAW_BODY } from './mount-routes.js';
 import type { RouteTable } from './route.js';
 import { securityHeaders } from './security-headers.js';
+import { webApp } from './web-app.js';
 
 export type AppConfig = Pick<Config, 'bodyLimitBytes' | 'corsOrigins' | 'trustProxy' | 'publicUrl'>;
 
@@ -36,6 +38,8 @@ export interface AppDeps {
   readonly rateLimit?: RateLimitOptions | false;
   /** Process metrics (CPU, heap, event loop) on /metrics; tests building many apps may turn them off. */
   readonly defaultMetrics?: boolean;
+  /** Feature gauges and counters on the same /metrics (collected at scrape time). */
+  readonly registerMetrics?: (registry: Registry) => void;
 }
 
 /** The Express app, plus the table it serves and the document describing it. */
@@ -55,6 +59,7 @@ export function createApp(deps: AppDeps): PaletteApp {
   app.disable('x-powered-by');
 
   const metrics = createHttpMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
+  deps.registerMetrics?.(metrics.registry);
   const routeTable: RouteTable = [
     ...operationalRoutes({ checks: deps.checks ?? {}, checkTimeoutMs: deps.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, registry: metrics.registry, logger }),
     ...apiDocsRoutes(() => docs),
@@ -81,6 +86,8 @@ export function createApp(deps: AppDeps): PaletteApp {
   mountRoutes(router, routeTable, {
     authenticator: deps.authenticator,
     jsonParser: express.json(jsonOptions),
+    rawParser: express.raw({ limit: config.bodyLimitBytes, type: JSON_MEDIA_TYPES }),
+    formParser: express.urlencoded({ limit: config.bodyLimitBytes, extended: false, parameterLimit: 20 }),
     rawJsonParser: express.json({
       ...jsonOptions,
       verify: (req, _res, buffer) => {
@@ -89,6 +96,8 @@ export function createApp(deps: AppDeps): PaletteApp {
     }),
   });
   app.use(router);
+  // The dashboard's files and its client-side routes; /api, /webhooks and the probes never reach it.
+  app.use(webApp());
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger, config.bodyLimitBytes));

@@ -32,6 +32,10 @@ export interface MountOptions {
   readonly jsonParser: RequestHandler;
   /** The same parser, also keeping the raw bytes for `rawBody` routes. */
   readonly rawJsonParser: RequestHandler;
+  /** application/x-www-form-urlencoded, flat fields only, for `bodyType: 'form'` routes. */
+  readonly formParser?: RequestHandler;
+  /** JSON media types as a Buffer in `req.body`, for `bodyType: 'raw'` routes. */
+  readonly rawParser?: RequestHandler;
 }
 
 export const RAW_BODY = Symbol('palette.rawBody');
@@ -63,7 +67,9 @@ export function mountRoutes(router: Router, routes: RouteTable, options: MountOp
 }
 
 function routeHandler(route: RouteDefinition, options: MountOptions): RequestHandler {
-  const parser = route.rawBody ? options.rawJsonParser : options.jsonParser;
+  const form = route.bodyType === 'form';
+  const raw = route.bodyType === 'raw' && options.rawParser !== undefined;
+  const parser = form && options.formParser ? options.formParser : raw ? options.rawParser! : route.rawBody ? options.rawJsonParser : options.jsonParser;
   return async (req, res) => {
     res.locals['route'] = route.path;
 
@@ -71,13 +77,17 @@ function routeHandler(route: RouteDefinition, options: MountOptions): RequestHan
     const principal = route.auth === 'public' ? null : await authenticate(route, req, options.authenticator);
 
     // Only JSON changes state: it also keeps HTML forms, which cannot send it, from posting cross-site.
-    if (STATE_CHANGING.has(req.method) && hasBody(req) && !req.is(JSON_MEDIA_TYPES)) {
+    if (form && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is('application/x-www-form-urlencoded')) {
+      throw new HttpProblem('unsupported-media-type', { detail: 'Send the request body as application/x-www-form-urlencoded.' });
+    }
+    if (!form && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is(JSON_MEDIA_TYPES)) {
       throw new HttpProblem('unsupported-media-type', {
         detail: 'Send the request body as application/json.',
         ...(ACCEPT_HEADER[req.method] === undefined ? {} : { headers: { [ACCEPT_HEADER[req.method] as string]: 'application/json' } }),
       });
     }
-    if (route.body || route.rawBody) await runMiddleware(parser, req, res);
+    if (route.body || route.rawBody || raw) await runMiddleware(parser, req, res);
+    if (raw) (req as WithRawBody)[RAW_BODY] = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
     const errors: FieldError[] = [];
     const parts = await Promise.all([

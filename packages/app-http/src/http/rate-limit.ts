@@ -32,7 +32,9 @@ export function perIpRateLimit(options: RateLimitOptions, logger: Logger): Reque
     limit: options.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    skip: (req) => OPERATIONAL_PATHS.has(req.path),
+    // Meta posts webhooks in bursts from a few addresses and retries a 429 for hours; they are
+    // authenticated by signature instead (an unsigned request costs one HMAC and stores nothing).
+    skip: (req) => OPERATIONAL_PATHS.has(req.path) || req.path === '/webhooks/instagram',
     // Misconfiguration warnings (a permissive trust proxy…) go to our logs, not to the console.
     logger,
     handler: limited(options, 'your address'),

@@ -51,6 +51,11 @@ export interface RouteSpec<
   readonly problems?: readonly ProblemSlug[];
   /** Keep the exact request bytes in `ctx.rawBody` (webhook signatures are computed over them). */
   readonly rawBody?: boolean;
+  /**
+   * `form`: application/x-www-form-urlencoded (Meta's signed_request callbacks); `raw`: JSON media
+   * types kept as bytes only, unparsed (`ctx.rawBody`), so a signature is checked before any parsing.
+   */
+  readonly bodyType?: 'json' | 'form' | 'raw';
 }
 
 type Fields<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
@@ -99,6 +104,7 @@ export interface RouteDefinition {
   readonly responses: ResponseSpecs;
   readonly problems: readonly ProblemSlug[];
   readonly rawBody: boolean;
+  readonly bodyType?: 'json' | 'form' | 'raw';
   readonly handler: (ctx: RouteContext<unknown, unknown, unknown, RouteAuth>) => Promise<AnyReply | void> | AnyReply | void;
 }
 
@@ -164,6 +170,7 @@ export function defineRoute<
     responses: spec.responses,
     problems: [...(spec.problems ?? [])],
     rawBody: spec.rawBody ?? false,
+    ...(spec.bodyType === 'form' || spec.bodyType === 'raw' ? { bodyType: spec.bodyType } : {}),
     // The public signature is the typed one; the table stores it type-erased, and mountRoutes
     // only calls it with a context built from this same spec.
     handler: handler as unknown as RouteDefinition['handler'],

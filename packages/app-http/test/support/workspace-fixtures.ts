@@ -13,6 +13,7 @@ import { createApp, type PaletteApp } from '../../src/http/app.js';
 import type { Authenticator } from '../../src/http/auth.js';
 import { cryptoModule, mikroOrmModule, TEST_SCRYPT, useCasesModule } from '../../src/modules.js';
 import { featureRoutes } from '../../src/routes/feature-routes.js';
+import { assistantRecordsOf } from '../../src/routes/assistant.route.js';
 import { TOKENS } from '../../src/tokens.js';
 import { captureLogs, type CapturedLogs } from './harness.js';
 
@@ -97,6 +98,10 @@ export interface Tenant {
   readonly jobId: string;
   /** Text of a customer's DM: an analyst must never receive it (reliability check 23). */
   readonly messageText: string;
+  /** Catalog and orders: a product with one variant (10 in stock) and a draft order for 1 of it. */
+  readonly productId: string;
+  readonly variantId: string;
+  readonly orderId: string;
 }
 
 /**
@@ -129,8 +134,23 @@ export async function seedTenant(repos: Repositories, label: string, n: number, 
     await repos.conversations.save(conversation);
     await repos.messages.save(make.inbound(id(0x404), workspaceId, account.id, conversation.id, contact.id, `mid-${label}`, messageText, now));
     await repos.audit.append({ id: Ids.auditEntry(id(0x500)), workspaceId, actor: { kind: 'user', id: members.owner.userId }, action: 'fixture.seeded', target: { type: 'workspace', id: workspaceId }, at: now, requestId: `req-${label}`, details: {} });
+    const product = make.product(id(0x700), workspaceId, `WALK-${label}`, now);
+    const variant = make.variant(id(0x701), workspaceId, product.id, `WALK-${label}-1`, 1500, now);
+    const level = make.level(variant.id, workspaceId, now);
+    const counted = level.setOnHand(10, 'fixture', { kind: 'system' }, now);
+    if (!counted.ok) throw new Error('fixture stock');
+    await repos.products.save(product);
+    await repos.variants.save(variant);
+    await repos.stock.save(level);
+    await repos.stock.appendMovements([{ ...counted.value, id: Ids.stockMovement(id(0x703)), workspaceId, variantId: variant.id }]);
+    await repos.orders.save(make.order(id(0x702), workspaceId, [{ variantId: variant.id, sku: variant.sku, priceMinor: 1500, quantity: 1 }], now));
+    // An automation rule for the automations routes (id 0x7a0).
+    await assistantRecordsOf(repos).saveRule({
+      id: id(0x7a0), workspaceId, name: `Shipping ${label}`, enabled: true, trigger: 'dm_keyword', matcher: { keywords: ['shipping'], mode: 'contains', combine: 'any' },
+      postId: null, action: { kind: 'reply', text: 'We ship in 2 days.' }, priority: 1, createdAt: now, updatedAt: now,
+    });
   });
-  return { label, workspaceId, workspaceName, members, target, invitationId, invitationEmail, messageText, jobId: id(0x600) };
+  return { label, workspaceId, workspaceName, members, target, invitationId, invitationEmail, messageText, jobId: id(0x600), productId: id(0x700), variantId: id(0x701), orderId: id(0x702) };
 }
 
 /** Gives each tenant one dead letter, so the jobs routes have something to find (or not find). */

@@ -4,7 +4,8 @@ import type { SendRefusalReason } from './messaging-policy.js';
 export type Direction = 'inbound' | 'outbound';
 /** `instagram_app_echo`: a human replied from the Instagram app, not through Palette. */
 export type AuthorKind = 'customer' | 'assistant' | 'automation' | 'agent' | 'notification' | 'instagram_app_echo';
-export type DeliveryState = 'received' | 'pending' | 'sent' | 'held' | 'refused' | 'failed' | 'unknown';
+/** `sending`: the platform call may be under way; a retry reconciles it instead of sending again. */
+export type DeliveryState = 'received' | 'pending' | 'sending' | 'sent' | 'held' | 'refused' | 'failed' | 'unknown';
 
 export interface AttachmentMeta {
   readonly type: string;
@@ -90,6 +91,19 @@ export class Message {
     this._tag = tag;
   }
 
+  /** Recorded (and committed) right before the platform call, so a crash leaves evidence of the attempt. */
+  markSending(): void {
+    this._deliveryState = 'sending';
+    this._holdReason = null;
+  }
+
+  /** A held send may go out again (reconnected, pause over); it passes the gate once more at send time. */
+  release(): void {
+    if (this._deliveryState !== 'held') return;
+    this._deliveryState = 'pending';
+    this._holdReason = null;
+  }
+
   /** Held sends go out later (reconnection, window reopened); refused ones never will. */
   hold(reason: HoldReason): void {
     this._deliveryState = 'held';
@@ -109,6 +123,11 @@ export class Message {
   /** The platform call may have succeeded before a crash: reconcile by echo, do not resend blindly. */
   markOutcomeUnknown(): void {
     this._deliveryState = 'unknown';
+  }
+
+  /** Reconciliation proved the earlier attempt never reached Instagram: it may be sent again. */
+  retryAfterUnsentAttempt(): void {
+    if (this._deliveryState === 'sending') this._deliveryState = 'pending';
   }
 
   edit(text: string, at: Date): void {

@@ -46,8 +46,13 @@ export class ReceiveInboundMessage {
   ) {}
 
   execute(cmd: InboundMessageCommand): Promise<Result<ReceiveInboundOutcome, ReceiveInboundError>> {
-    const { accounts, contacts, conversations, messages, workspaces, metrics, uow, clock, ids } = this.deps;
-    return uow.run(async () => {
+    return this.deps.uow.run(() => this.applyWithin(cmd));
+  }
+
+  /** The same, inside a unit of work the caller already runs (ProcessInstagramEvent). */
+  async applyWithin(cmd: InboundMessageCommand): Promise<Result<ReceiveInboundOutcome, ReceiveInboundError>> {
+    const { accounts, contacts, conversations, messages, workspaces, metrics, clock, ids } = this.deps;
+    {
       const account = await accounts.findByIgUserId(cmd.igUserId);
       if (!account) return err({ kind: 'UnknownAccount', igUserId: cmd.igUserId } as const);
       const now = clock.now();
@@ -77,6 +82,6 @@ export class ReceiveInboundMessage {
       await conversations.save(conversation);
       await messages.save(message);
       return ok({ duplicate: false, message, conversation, contact });
-    });
+    }
   }
 }

@@ -61,3 +61,28 @@ export type OutboundPayload =
 export interface InstagramGateway {
   send(input: { accessToken: string; igUserId: string; recipient: { igsid: string } | { commentId: string }; payload: OutboundPayload; tag: 'HUMAN_AGENT' | null }): Promise<Result<{ platformMessageId: string }, SendFailure>>;
 }
+
+/** A message the account sent, as the Conversations API lists it (reconciliation of an unknown outcome). */
+export interface PlatformSentMessage {
+  readonly platformMessageId: string;
+  readonly text: string | null;
+  readonly createdAt: Date;
+}
+
+/**
+ * Reads what Instagram holds for one thread. `complete` is true only when the answer covers
+ * everything sent since `since`: Instagram shows just the 20 most recent messages of a thread.
+ */
+export interface InstagramConversationsReader {
+  sentSince(input: { accessToken: string; igUserId: string; igsid: string; since: Date }): Promise<Result<{ messages: PlatformSentMessage[]; complete: boolean }, SendFailure>>;
+}
+
+export interface RefreshedToken {
+  readonly accessToken: string;
+  readonly expiresAt: Date;
+}
+
+export interface InstagramTokenRefresher {
+  /** TokenInvalid: error 190 or a token Instagram will not refresh any more (the merchant must log in again). */
+  refresh(accessToken: string): Promise<Result<RefreshedToken, SendFailure>>;
+}

@@ -128,6 +128,7 @@ export const OrderSchema = schema({
     _shippingAddress: json('shipping_address', PlainJsonType, { nullable: true }), _status: text('status'), _lines: json('lines', OrderLinesType),
     _currency: text('currency'), _subtotal: money('subtotal_'), _shipping: money('shipping_'), _discount: money('discount_'), _total: money('total_'),
     _history: json('history', OrderHistoryType), _notes: text('notes', { nullable: true }), _holdExpiresAt: ts('hold_expires_at', { nullable: true }),
+    _notification: json('notification', PlainJsonType, { nullable: true }),
     _completedAt: ts('completed_at', { nullable: true }), _anonymizedAt: ts('anonymized_at', { nullable: true }), createdAt: ts('created_at'), _updatedAt: ts('updated_at'), ...version,
   },
 });
