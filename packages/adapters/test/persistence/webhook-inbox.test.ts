@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Ids, type InstagramAccountAliases, type InstagramDeletionRequests, type InstagramEventLog, type Repositories, type WebhookInbox, type WorkspaceId } from '@palette/domain';
 import { InMemoryInstagramAccountAliases, InMemoryInstagramDeletionRequests, InMemoryInstagramEventLog, InMemoryWebhookInbox, createInMemoryRepositories } from '@palette/domain/in-memory';
 import { make } from '@palette/domain/testing';
-import { createMikroOrmRepositories, createSqlInstagramWebhookStores, entities, migrations, webhookOrderingKey, type Database } from '@palette/adapters/persistence';
+import { createMikroOrmRepositories, createSqlInstagramWebhookStores, createWebhookInboxStore, entities, migrations, webhookOrderingKey, type Database } from '@palette/adapters/persistence';
 import { describeOnPostgres, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 interface Stores { repos: Repositories; inbox: WebhookInbox; events: InstagramEventLog; aliases: InstagramAccountAliases; deletions: InstagramDeletionRequests }
@@ -128,11 +129,47 @@ function sql(db: () => Database): () => Stores {
   };
 }
 
+/** The acknowledgement's store (grouped inserts on PostgreSQL) answers as the ORM store does. */
+function ackStore(name: string, db: () => Database): void {
+  describe(`webhook ack store: ${name}`, () => {
+    it('concurrent deliveries in one turn: the first copy of a body is stored, every later copy finds its row', async () => {
+      await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 30 }), async (picks) => {
+        const base = (seq += 100);
+        const store = createWebhookInboxStore(createMikroOrmRepositories(db().orm).uow);
+        const stored = await Promise.all(picks.map((p) => {
+          const id = uuid();
+          return store.store({ id, payloadSha256: sha(10_000_000 + base + p), rawBody: `{"n":${p},"quote":"\\"x\\" {a,b}"}`, receivedAt: T0 }).then((r) => ({ id, p, r }));
+        }));
+        const first = new Map<number, string>();
+        for (const { id, p, r } of stored) {
+          const owner = first.get(p);
+          if (owner === undefined) { first.set(p, id); expect(r).toEqual({ id, duplicate: false }); } else expect(r).toEqual({ id: owner, duplicate: true });
+        }
+        // Committed and readable through the ORM's own store once the promise resolved.
+        const inbox = createSqlInstagramWebhookStores(createMikroOrmRepositories(db().orm).uow).inbox;
+        for (const [p, id] of first) expect(await inbox.get(id)).toMatchObject({ id, state: 'received', rawBody: `{"n":${p},"quote":"\\"x\\" {a,b}"}`, receivedAt: T0 });
+      }), { numRuns: 15 });
+    });
+
+    it('a body the database refuses fails alone; the deliveries beside it are stored', async () => {
+      const store = createWebhookInboxStore(createMikroOrmRepositories(db().orm).uow);
+      const good = uuid();
+      const [bad, ok] = await Promise.allSettled([
+        store.store({ id: uuid(), payloadSha256: sha((seq += 1)), rawBody: 'nul \u0000 byte', receivedAt: T0 }),
+        store.store({ id: good, payloadSha256: sha((seq += 1)), rawBody: '{}', receivedAt: T0 }),
+      ]);
+      expect(bad.status).toBe('rejected');
+      expect(ok).toEqual({ status: 'fulfilled', value: { id: good, duplicate: false } });
+    });
+  });
+}
+
 describe('on PGlite', () => {
   let opened: TestDatabase;
   beforeAll(async () => { opened = await openTestDatabase('pglite', { entities, migrations }); });
   afterAll(async () => { await opened?.teardown(); });
   contracts('SQL on PGlite', sql(() => opened.database));
+  ackStore('PGlite', () => opened.database);
 });
 
 describeOnPostgres('instagram webhook stores', () => {
@@ -140,6 +177,7 @@ describeOnPostgres('instagram webhook stores', () => {
   beforeAll(async () => { opened = await openTestDatabase('postgresql', { entities, migrations }); });
   afterAll(async () => { await opened?.teardown(); });
   contracts('SQL on PostgreSQL', sql(() => opened.database));
+  ackStore('PostgreSQL', () => opened.database);
 });
 
 describe('webhookOrderingKey', () => {

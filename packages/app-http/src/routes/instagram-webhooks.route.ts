@@ -3,10 +3,10 @@ import type { Container } from 'inversify';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
-import type { InstagramAccountAliases, InstagramDeletionRequests, InstagramEventLog, JobQueue, UnitOfWork, WebhookInbox } from '@palette/domain';
+import type { Clock, IdGenerator, InstagramAccountAliases, InstagramDeletionRequests, InstagramEventLog, JobQueue, UnitOfWork, WebhookInbox } from '@palette/domain';
 import { InMemoryDatabase, InMemoryInstagramAccountAliases, InMemoryInstagramDeletionRequests, InMemoryInstagramEventLog, InMemoryWebhookInbox } from '@palette/domain/in-memory';
 import { PALETTE_QUEUES } from '@palette/adapters/queue';
-import { createSqlInstagramWebhookStores, MikroOrmSession, webhookOrderingKey } from '@palette/adapters/persistence';
+import { createSqlInstagramWebhookStores, createWebhookInboxStore, MikroOrmSession, webhookOrderingKey, type WebhookInboxStore } from '@palette/adapters/persistence';
 import { verifyHubSignature } from '@palette/adapters/crypto';
 import { defineRoute, type RouteTable } from '../http/route.js';
 import { HttpProblem } from '../http/problem.js';
@@ -27,6 +27,13 @@ export function instagramStoresFor(uow: UnitOfWork): InstagramStores {
     return { inbox: new InMemoryWebhookInbox(uow), events: new InMemoryInstagramEventLog(uow), aliases: new InMemoryInstagramAccountAliases(uow), deletions: new InMemoryInstagramDeletionRequests(uow) };
   }
   throw new TypeError('No Instagram stores for this kind of repositories');
+}
+
+/** The inbox insert alone, for the acknowledgement: the driver's pool on PostgreSQL, the shared store in memory. */
+function webhookInboxStoreFor(uow: UnitOfWork): WebhookInboxStore {
+  if (uow instanceof MikroOrmSession) return createWebhookInboxStore(uow);
+  if (uow instanceof InMemoryDatabase) return new InMemoryWebhookInbox(uow);
+  throw new TypeError('No Instagram webhook inbox for this kind of repositories');
 }
 
 export const INSTAGRAM_WEBHOOK_QUEUE = PALETTE_QUEUES.instagramWebhook.name;
@@ -64,6 +71,13 @@ const Quarantined = z
 export function instagramWebhookRoutes(container: Container): RouteTable {
   const config = () => container.get(TOKENS.Config);
   const stores = () => instagramStoresFor(container.get(TOKENS.Repositories).uow);
+  // Resolved on the first delivery, then kept: the ack path does no container resolution and no
+  // ORM fork per request (request-scoped Repositories build ~20 repositories over a new fork).
+  let ack: { readonly inbox: WebhookInboxStore; readonly ids: IdGenerator; readonly clock: Clock; readonly secret: string; readonly jobs: JobQueue | undefined } | undefined;
+  const ackDeps = () => (ack ??= {
+    inbox: webhookInboxStoreFor(container.get(TOKENS.Repositories).uow), ids: container.get(TOKENS.Ids), clock: container.get(TOKENS.Clock),
+    secret: config().instagramAppSecret, jobs: jobQueueOf(container),
+  });
   return [
     defineRoute(
       {
@@ -98,17 +112,17 @@ export function instagramWebhookRoutes(container: Container): RouteTable {
         problems: ['unauthenticated'],
       },
       async ({ rawBody, req, res, log }) => {
-        if (!rawBody || rawBody.length === 0 || !verifyHubSignature(rawBody, req.get('x-hub-signature-256'), config().instagramAppSecret)) {
+        const deps = ackDeps();
+        if (!rawBody || rawBody.length === 0 || !verifyHubSignature(rawBody, req.get('x-hub-signature-256'), deps.secret)) {
           throw HttpProblem.unauthenticated('The X-Hub-Signature-256 header is missing or does not match the body.');
         }
-        const { inbox } = stores();
-        const stored = await inbox.store({
-          id: container.get(TOKENS.Ids).next(), payloadSha256: createHash('sha256').update(rawBody).digest('hex'), rawBody: rawBody.toString('utf8'), receivedAt: container.get(TOKENS.Clock).now(),
-        });
+        const text = rawBody.toString('utf8');
+        // Resolves once the row is committed (autocommit): only then may Meta hear 200.
+        const stored = await deps.inbox.store({ id: deps.ids.next(), payloadSha256: createHash('sha256').update(rawBody).digest('hex'), rawBody: text, receivedAt: deps.clock.now() });
         if (!stored.duplicate) {
           let body: unknown = null;
-          try { body = JSON.parse(rawBody.toString('utf8')); } catch { body = null; }
-          enqueueLater(jobQueueOf(container), stored.id, body, log);
+          try { body = JSON.parse(text); } catch { body = null; }
+          enqueueLater(deps.jobs, stored.id, body, log);
         }
         res.status(200).type('text/plain').send('EVENT_RECEIVED');
       },
