@@ -44,6 +44,8 @@ export const PALETTE_QUEUES = {
   instagramWebhook: { name: 'instagram.webhook', ...customerFacing },
   /** Re-enqueues deliveries still `received` a minute after arrival (their job was never sent or lost). */
   instagramWebhookSweep: { name: 'instagram.webhook-sweep', ...background, expireInSeconds: 120, cron: '* * * * *' },
+  /** Comment-to-DM: one claimed private reply ({workspaceId, accountId, commentId, text, commentAt, fromId}); ordered per account. */
+  instagramPrivateReply: { name: 'instagram.private_reply', ...customerFacing },
 } as const satisfies Record<string, QueueDefinition>;
 
 export const PALETTE_QUEUE_LIST: readonly QueueDefinition[] = Object.values(PALETTE_QUEUES);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ProcessInstagramEvent, type Clock, type IdGenerator, type JobQueue, type Repositories, type WebhookInbox, type WorkspaceId } from '@palette/domain';
+import { ProcessInstagramEvent, type SendCommentPrivateReply, type Clock, type IdGenerator, type JobQueue, type Repositories, type WebhookInbox, type WorkspaceId } from '@palette/domain';
 import { parseWebhookDelivery } from '@palette/adapters/instagram';
 import { createSqlInstagramWebhookStores, webhookOrderingKey } from '@palette/adapters/persistence';
 import { PALETTE_QUEUES, PermanentJobError, type JobHandler, type JobRegistry } from '@palette/adapters/queue';
+import { commentPrivateReplyFactory } from './assistant-reply.js';
 
 export const INSTAGRAM_WEBHOOK_QUEUE = PALETTE_QUEUES.instagramWebhook.name;
 
@@ -18,6 +19,12 @@ export interface InstagramWebhookHandlerDeps {
   readonly inbox: () => WebhookInbox;
   /** Resolved per event: each event is its own unit of work. */
   readonly process: () => ProcessInstagramEvent;
+  /**
+   * Comment-to-DM, run after a comment event is applied, outside its transaction. Also on a
+   * redelivered comment: the claim makes it once-only, and a retry after a failure here would
+   * otherwise find the event applied and never get to the rules.
+   */
+  readonly commentPrivateReply?: () => SendCommentPrivateReply;
   readonly clock: Clock;
   /**
    * After this many attempts an event that still throws is quarantined with the error instead of
@@ -61,7 +68,8 @@ export function instagramWebhookHandler(deps: InstagramWebhookHandlerDeps): JobH
       try {
         const result = await deps.process().execute({ event, dedupeKey });
         if (result.ok) workspaceId ??= result.value.workspaceId;
-        else reasons.push(`${event.kind}: no connected account ${result.error.igUserId}`);
+        if (result.ok && event.kind === 'comment' && deps.commentPrivateReply) await deps.commentPrivateReply().execute(event);
+        if (!result.ok) reasons.push(`${event.kind}: no connected account ${result.error.igUserId}`);
       } catch (error) {
         if (attempts < maxAttempts) throw error;
         reasons.push(`${event.kind}: failed ${attempts} times (${messageOf(error)})`);
@@ -106,8 +114,9 @@ export function registerInstagramWebhookHandlers(
     const repos = deps.repositories();
     return new ProcessInstagramEvent({ ...repos, clock: deps.clock, ids: deps.ids, events: createSqlInstagramWebhookStores(repos.uow).events, jobs });
   };
+  const commentPrivateReply = commentPrivateReplyFactory({ repositories: deps.repositories, clock: deps.clock, ids: deps.ids, jobs: () => jobs });
   if (registry.queue(INSTAGRAM_WEBHOOK_QUEUE)) {
-    registry.handle(INSTAGRAM_WEBHOOK_QUEUE, instagramWebhookHandler({ inbox, process, clock: deps.clock, ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}) }));
+    registry.handle(INSTAGRAM_WEBHOOK_QUEUE, instagramWebhookHandler({ inbox, process, commentPrivateReply, clock: deps.clock, ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}) }));
   }
   if (registry.queue(PALETTE_QUEUES.instagramWebhookSweep.name)) {
     registry.handle(PALETTE_QUEUES.instagramWebhookSweep.name, instagramWebhookSweepHandler({ inbox, jobs: () => jobs, clock: deps.clock }));

@@ -52,7 +52,7 @@ export class SendCommentPrivateReply {
     });
     if ('skipped' in decided) return { kind: 'skipped', reason: decided.skipped };
     await jobs.enqueue({
-      name: PRIVATE_REPLY_JOB, data: { workspaceId: account.workspaceId, accountId: account.id, commentId: comment.commentId, text: decided.text },
+      name: PRIVATE_REPLY_JOB, data: { workspaceId: account.workspaceId, accountId: account.id, commentId: comment.commentId, text: decided.text, commentAt: comment.at.toISOString(), fromId: comment.fromId },
       orderingKey: `account:${account.id}`, dedupeKey: `private-reply:${account.id}:${comment.commentId}`,
     });
     return { kind: 'queued', ruleId: decided.rule.id, workspaceId: account.workspaceId, accountId: account.id };

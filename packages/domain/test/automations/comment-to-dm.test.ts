@@ -31,7 +31,7 @@ describe('comment-to-DM', () => {
     expect(await w.useCase.execute(w.comment())).toMatchObject({ kind: 'queued', ruleId: uuid(0x10) });
     expect(await w.useCase.execute(w.comment())).toEqual({ kind: 'skipped', reason: 'private_reply_already_sent' });
     expect(w.jobs.jobs).toEqual([expect.objectContaining({
-      name: PRIVATE_REPLY_JOB, data: { workspaceId: w.ws.id, accountId: w.account.id, commentId: 'c-1', text: 'Here is the link: https://shop.example/p/1' },
+      name: PRIVATE_REPLY_JOB, data: { workspaceId: w.ws.id, accountId: w.account.id, commentId: 'c-1', text: 'Here is the link: https://shop.example/p/1', commentAt: '2026-03-01T10:00:00.000Z', fromId: 'fan-1' },
       dedupeKey: `private-reply:${w.account.id}:c-1`,
     })]);
   });
