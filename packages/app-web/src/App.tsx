@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useCatalog } from './openapi.js';
 import { CatalogPage, InventoryPage } from './pages/catalog.js';
 import { OrdersPage } from './pages/orders.js';
+import { ConversationPage, InboxPage } from './pages/inbox.js';
 import { AcceptInvitationPage, LogInPage, ResetPasswordPage, SignUpPage } from './pages/auth.js';
 import { AreaPage, CollectionPage, ItemPage } from './pages/resources.js';
 import { makeContext, WorkspaceShell, type WorkspaceContext } from './pages/shell.js';
@@ -31,8 +32,8 @@ function WorkspacePage({ ctx, path }: { ctx: WorkspaceContext; path: string }) {
   if (rest === '/catalog') return <CatalogPage ctx={ctx} />;
   if (item('products')) return <ItemPage ctx={ctx} name="products" id={item('products')!} title="Product" />;
   if (rest === '/inventory') return <InventoryPage ctx={ctx} />;
-  if (rest === '/inbox') return <CollectionPage ctx={ctx} title="Inbox" name="conversations" itemLabel="conversation" live />;
-  if (item('conversations')) return <ItemPage ctx={ctx} name="conversations" id={item('conversations')!} title="Conversation" />;
+  if (rest === '/inbox') return <InboxPage ctx={ctx} />;
+  if (item('conversations')) return <ConversationPage key={item('conversations')} ctx={ctx} id={item('conversations')!} />;
   if (rest === '/contacts') return <CollectionPage ctx={ctx} title="Contacts" name="contacts" itemLabel="contact" description="The Instagram customers who wrote to you. Open one for consent, restrictions, export and erasure." />;
   if (item('contacts')) return <ItemPage ctx={ctx} name="contacts" id={item('contacts')!} title="Contact" />;
   if (rest === '/privacy') return <AreaPage ctx={ctx} title="Privacy centre" prefix="privacy" lead="Retention, data-subject requests, exports and deletion receipts." />;

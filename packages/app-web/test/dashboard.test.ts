@@ -7,6 +7,9 @@ import { featureRoutes } from '../../app-http/src/routes/feature-routes.js';
 import { inventoryRoutes } from '../../app-http/src/routes/inventory.route.js';
 import { ordersRoutes } from '../../app-http/src/routes/orders.route.js';
 import { startDashboard, type Dashboard } from './support/browser-harness.js';
+import { Ids, ReceiveInboundMessage, type WorkspaceId } from '@palette/domain';
+import { make } from '@palette/domain/testing';
+import { TOKENS } from '../../app-http/src/tokens.js';
 
 let d: Dashboard;
 // A page flow takes a few seconds here; the bound is for a busy 2-core CI machine, not a target.
@@ -319,6 +322,64 @@ describe('the dashboard in Chromium', () => {
     // Browser history works: Back returns to the home page.
     await page.goBack();
     await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+  }, BROWSER_TEST_MS);
+
+  it('shows the inbox: a customer DM arrives, the merchant opens it, takes over, replies, and a new message arrives live', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    const workspaceId = Ids.workspace(new URL(page.url()).pathname.split('/')[2]!);
+    // A connected account and a customer's DM, through the same use case the webhook worker runs.
+    const c = d.app.container;
+    const repos = c.get(TOKENS.Repositories);
+    const ids = c.get(TOKENS.Ids);
+    const igUserId = `1784140${Date.now()}`;
+    await repos.accounts.save(make.account(ids.next(), workspaceId as WorkspaceId, igUserId, d.app.clock.now()));
+    const receive = new ReceiveInboundMessage({ ...repos, clock: d.app.clock, ids });
+    const dm = async (mid: string, text: string) => {
+      const r = await receive.execute({ igUserId, senderIgsid: '7432100099', platformMessageId: mid, text, attachments: [], replyTo: null, sentAt: d.app.clock.now(), entryPoint: 'story_reply' });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      return r.value;
+    };
+    const first = await dm('mid-browser-1', 'Hi! Is the blue vase still available?');
+    first.contact.updateProfile({ username: 'marta.rose', displayName: 'Marta Rose' }, d.app.clock.now());
+    await repos.contacts.save(first.contact);
+
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+    const list = page.getByRole('list', { name: 'Conversations' });
+    await list.getByText('Hi! Is the blue vase still available?').waitFor();
+    await list.getByText(/Window closes in 2[34] h/).waitFor();
+    await list.getByText('Story reply').waitFor();
+    await list.getByText('1 unread').waitFor();
+    await page.getByLabel('Search conversations').fill('marta');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await list.getByRole('link', { name: /Marta Rose/ }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'inbox');
+
+    await list.getByRole('link', { name: /Marta Rose/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Marta Rose' }).waitFor();
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Hi! Is the blue vase still available?').waitFor();
+    // The reply box says what the policy allows before anyone types.
+    await page.getByTestId('reply-policy').getByText(/Window closes in 2[34] h\./).waitFor();
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByRole('button', { name: 'Hand back to assistant' }).waitFor();
+    expect(await page.getByTestId('owner').textContent()).toBe('Human');
+    await page.getByLabel('Your reply').fill('Yes! It ships tomorrow.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByText('Reply queued.').waitFor();
+    await messages.getByRole('listitem', { name: 'You (agent) message' }).getByText('Yes! It ships tomorrow.').waitFor();
+    expect(await messages.getByRole('listitem', { name: 'You (agent) message' }).textContent()).toContain('pending');
+
+    // A new DM recorded elsewhere (the webhook worker) reaches the open page over server-sent events.
+    await dm('mid-browser-2', 'Great, I will take two.');
+    await messages.getByText('Great, I will take two.').waitFor({ timeout: 8000 });
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'conversation');
   }, BROWSER_TEST_MS);
 
   it('fits a phone: the menu folds behind a button and nothing scrolls sideways', async () => {
