@@ -56,6 +56,7 @@ const SAMPLE_BODIES: Readonly<Record<string, (t: Tenant) => unknown>> = {
   'POST /api/workspaces/:workspaceId/automations/rules': () => ({ name: 'Price', trigger: 'dm_keyword', matcher: { keywords: ['price', 'precio'] }, action: { kind: 'reply', text: 'Prices are on each post.' } }),
   'PUT /api/workspaces/:workspaceId/automations/rules/:ruleId': () => ({ name: 'Human', trigger: 'dm_keyword', matcher: { keywords: ['human'], mode: 'exact' }, action: { kind: 'handoff' } }),
   'PUT /api/workspaces/:workspaceId/automations/welcome': () => ({ greetingEnabled: true, greetingText: 'Welcome!', iceBreakers: ['Do you ship abroad?'] }),
+  'POST /api/workspaces/:workspaceId/conversations/:conversationId/messages': () => ({ text: 'Walk reply' }),
 };
 
 /**

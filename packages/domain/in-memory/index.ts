@@ -2,6 +2,7 @@
 // They let another app embed the core without a database, and the contract suites hold them to
 // the same behaviour as the PostgreSQL adapters.
 import { InMemoryDatabase } from './database.js';
+import { InMemoryReportStore } from './reports.js';
 import {
   InMemoryAuditLog, InMemoryContactRepository, InMemoryConversationRepository, InMemoryDailyMetricsRepository, InMemoryDataSubjectRequestRepository,
   InMemoryInstagramAccountRepository, InMemoryMembershipRepository, InMemoryMessageRepository, InMemoryOrderRepository, InMemoryProductRepository,
@@ -37,6 +38,7 @@ export function createInMemoryRepositories(db = new InMemoryDatabase()) {
     receipts: new InMemoryReceiptRepository(db),
     audit: new InMemoryAuditLog(db),
     metrics: new InMemoryDailyMetricsRepository(db),
+    contactFacts: new InMemoryReportStore(db),
     sessions: new InMemorySessionRepository(db),
     invitations: new InMemoryInvitationRepository(db),
   };

@@ -64,6 +64,23 @@ export class InMemoryConversationRepository implements D.ConversationRepository 
   }
   async save(c: D.Conversation) { this.db.write('conversations', c.id, c); }
   async delete(c: D.Conversation) { this.db.remove('conversations', c.id); }
+  async listInbox(ws: Ws, f: D.InboxFilter) {
+    const needle = f.search?.trim().toLowerCase();
+    const matches = (c: D.Conversation): boolean => {
+      if (f.owner !== undefined && c.owner !== f.owner) return false;
+      if (f.unread !== undefined && (c.unreadCount > 0) !== f.unread) return false;
+      if (f.entryPoint !== undefined && c.entryPoint !== f.entryPoint) return false;
+      if (f.after && !(c.lastInteractionAt.getTime() < f.after.at.getTime() || (c.lastInteractionAt.getTime() === f.after.at.getTime() && c.id < f.after.id))) return false;
+      if (!needle) return true;
+      const k = this.db.read<D.Contact>('contacts', c.contactId);
+      const last = sortBy(this.db.scan<D.Message>('messages', (m) => m.conversationId === c.id), (m) => m.sentAt.getTime(), (m) => m.id).at(-1);
+      return [k?.username, k?.displayName, last?.text].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle));
+    };
+    return sortBy(this.db.scan<D.Conversation>('conversations', (c) => c.workspaceId === ws && matches(c)), (c) => c.lastInteractionAt.getTime(), (c) => c.id).reverse().slice(0, f.limit);
+  }
+  async listUpdatedSince(ws: Ws, since: Date, limit: number) {
+    return sortBy(this.db.scan<D.Conversation>('conversations', (c) => c.workspaceId === ws && c.updatedAt.getTime() >= since.getTime()), (c) => c.updatedAt.getTime(), (c) => c.id).slice(0, limit);
+  }
 }
 
 export class InMemoryMessageRepository implements D.MessageRepository {
@@ -81,6 +98,14 @@ export class InMemoryMessageRepository implements D.MessageRepository {
       if (clash.length > 0) throw new Error('unique violation: messages(account_id, platform_message_id)');
     }
     this.db.write('messages', m.id, m);
+  }
+  async pageByConversation(ws: Ws, conversationId: D.ConversationId, o: { before?: { at: Date; id: string }; limit: number }) {
+    const b = o.before;
+    const older = (m: D.Message) => !b || m.sentAt.getTime() < b.at.getTime() || (m.sentAt.getTime() === b.at.getTime() && m.id < b.id);
+    return sortBy(this.db.scan<D.Message>('messages', (m) => m.workspaceId === ws && m.conversationId === conversationId && older(m)), (m) => m.sentAt.getTime(), (m) => m.id).reverse().slice(0, o.limit);
+  }
+  async listCreatedSince(ws: Ws, since: Date, limit: number) {
+    return sortBy(this.db.scan<D.Message>('messages', (m) => m.workspaceId === ws && m.createdAt.getTime() >= since.getTime()), (m) => m.createdAt.getTime(), (m) => m.id).slice(0, limit);
   }
   async deleteByConversation(ws: Ws, conversationId: D.ConversationId) {
     const ids = this.db.scan<D.Message>('messages', (m) => m.workspaceId === ws && m.conversationId === conversationId).map((m) => m.id);

@@ -46,6 +46,8 @@ export { Message, type Direction, type AuthorKind, type DeliveryState, type Atta
 export { decideDirectMessage, decidePrivateReply, describeWindow, isHumanAuthor, STANDARD_WINDOW_MS, HUMAN_AGENT_WINDOW_MS, PRIVATE_REPLY_WINDOW_MS, type OutboundAuthor, type SendDecision, type SendRefusalReason } from './conversations/messaging-policy.js';
 export { gateOutbound, shouldAskAssistant, type GateDecision } from './conversations/send-gate.js';
 export type { ConversationRepository, MessageRepository } from './conversations/ports.js';
+export type { InboxFilter } from './conversations/ports.js';
+export { InboxQueries, ManageConversation, windowView, type WindowView, type ReplyPolicy, type InboxItem, type ConversationView, type ConversationAction } from './conversations/inbox.js';
 export type { AssistantContext } from './assistant/ports.js';
 export { ReceiveInboundMessage, type InboundMessageCommand, type ReceiveInboundError, type ReceiveInboundOutcome } from './conversations/receive-inbound-message.js';
 export { QueueOutboundMessage, type QueueOutboundError } from './conversations/queue-outbound-message.js';
@@ -116,3 +118,4 @@ export { aiAuditExport, assistantKeyAad } from './assistant/records.js';
 export { AUTOMATION_TRIGGERS, MAX_ICE_BREAKERS, AUTOMATED_CHAT_DISCLOSURE, matchesKeywords, normaliseForMatch, validateRule, validateWelcome, decideDmAutomation, decideCommentAutomation, greetingText, type AutomationTrigger, type KeywordMatcher, type AutomationAction, type AutomationRule, type WelcomeSettings, type AutomationError, type DmAutomation } from './automations/rules.js';
 export type { AutomationRuleRepository, PrivateReplyLedger } from './automations/ports.js';
 export { SendCommentPrivateReply, PRIVATE_REPLY_JOB, type CommentEvent, type CommentToDmOutcome } from './automations/comment-to-dm.js';
+export { DeliverCommentPrivateReply, PRIVATE_REPLY_STATES, PRIVATE_REPLY_TOKEN_EXPIRED_REASON, type PrivateReplyState, type PrivateReplyRecord, type PrivateReplyOutbox, type DeliverPrivateReplyCommand, type DeliverPrivateReplyOutcome } from './automations/deliver-private-reply.js';

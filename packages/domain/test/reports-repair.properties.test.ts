@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  Ids, ManageCatalog, Message, Order, ReceiveInboundMessage, RepairReports, REBUILDABLE_METRICS, TransitionOrder, contactActive, contactPurchased,
-  firstResponse, localDay, outboundSent, sendRefused, addDays, Money,
-  type ConversationId, type EntryPoint, type OrderId, type OrderSource, type OrderStatus, type VariantId, type WorkspaceId,
+  ConnectInstagramAccount, Ids, ManageCatalog, Order, ProcessInstagramEvent, QueueOutboundMessage, ReceiveInboundMessage, RepairReports, REBUILDABLE_METRICS,
+  SendOutboundMessage, TransitionOrder, localDay, addDays, Money, ok,
+  type EntryPoint, type InstagramConversationsReader, type InstagramGateway, type OrderId, type OrderSource, type OrderStatus, type TokenCipher, type VariantId, type WorkspaceId,
 } from '../src/index.js';
-import { FakeClock, InMemoryReportStore, SequentialIds, createInMemoryRepositories } from '../in-memory/index.js';
+import { FakeClock, InMemoryInstagramEventLog, InMemoryReportStore, RecordingJobQueue, SequentialIds, createInMemoryRepositories } from '../in-memory/index.js';
 import { make, unwrap } from '../testing/index.js';
 
 const START = '2026-03-28T20:00:00.000Z'; // spans a DST change in Europe and a month end
@@ -16,22 +16,37 @@ const ENTRY_POINTS: readonly EntryPoint[] = ['organic_dm', 'ad_referral', 'story
 type Event =
   | { kind: 'wait'; minutes: number }
   | { kind: 'inbound'; contact: number; entry: EntryPoint; dupe: boolean }
-  | { kind: 'reply'; contact: number; author: 'assistant' | 'agent' | 'notification' | 'automation'; refused: boolean }
+  | { kind: 'reply'; contact: number; author: 'assistant' | 'agent' | 'notification' | 'automation' }
+  | { kind: 'echo'; contact: number; own: boolean }
   | { kind: 'order'; contact: number | null; variant: number; quantity: number; source: OrderSource }
   | { kind: 'transition'; order: number; to: OrderStatus };
 
 const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 60 * 40 }) }),
   fc.record({ kind: fc.constant('inbound' as const), contact: fc.integer({ min: 0, max: 3 }), entry: fc.constantFrom(...ENTRY_POINTS), dupe: fc.boolean() }),
-  fc.record({ kind: fc.constant('reply' as const), contact: fc.integer({ min: 0, max: 3 }), author: fc.constantFrom('assistant' as const, 'agent' as const, 'notification' as const, 'automation' as const), refused: fc.boolean() }),
+  fc.record({ kind: fc.constant('reply' as const), contact: fc.integer({ min: 0, max: 3 }), author: fc.constantFrom('assistant' as const, 'agent' as const, 'notification' as const, 'automation' as const) }),
+  fc.record({ kind: fc.constant('echo' as const), contact: fc.integer({ min: 0, max: 3 }), own: fc.boolean() }),
   fc.record({ kind: fc.constant('order' as const), contact: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }), variant: fc.integer({ min: 0, max: 2 }), quantity: fc.integer({ min: 1, max: 4 }), source: fc.constantFrom('chat' as const, 'dashboard' as const, 'api' as const) }),
   fc.record({ kind: fc.constant('transition' as const), order: fc.integer({ min: 0, max: 5 }), to: fc.constantFrom<OrderStatus>('confirmed', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded') }),
 );
 
+const cipher: TokenCipher = { currentKeyId: () => 'k1', encrypt: async (plaintext) => ({ keyId: 'k1', data: plaintext }), decrypt: async (c) => c.data };
+
+/** Instagram accepts every send; the reader is never needed (no send is left `sending`). */
+function fakeInstagram(): InstagramGateway & InstagramConversationsReader & { delivered: string[] } {
+  const delivered: string[] = [];
+  return {
+    delivered,
+    send: async () => { const mid = `out-${delivered.length + 1}`; delivered.push(mid); return ok({ platformMessageId: mid }); },
+    sentSince: async () => ok({ messages: [], complete: true }),
+  };
+}
+
 /**
- * Plays a history through the real use cases (ReceiveInboundMessage, TransitionOrder write their
- * own metrics) plus the helpers other use cases are to call (outbound sends, refusals, first
- * responses, contact facts), exactly as documented in metric-helpers.ts.
+ * Plays a history through the real use cases, each writing its own metrics and contact facts:
+ * ReceiveInboundMessage, TransitionOrder, QueueOutboundMessage + SendOutboundMessage (sent,
+ * first response, refusals by the gate at queueing or at send time) and ProcessInstagramEvent
+ * echoes (a human's Instagram-app reply, or the echo of our own send).
  */
 async function play(events: readonly Event[], timezone: string) {
   const repos = createInMemoryRepositories();
@@ -40,13 +55,22 @@ async function play(events: readonly Event[], timezone: string) {
   const deps = { ...repos, clock, ids };
   const receive = new ReceiveInboundMessage(deps);
   const transition = new TransitionOrder(deps);
+  const jobs = new RecordingJobQueue();
+  const queue = new QueueOutboundMessage({ ...deps, jobs });
+  const instagram = fakeInstagram();
+  const noFlags = { flagUnavailable: async () => {}, unavailableSince: async () => null };
+  const limiter = { tryAcquire: async () => ({ granted: true as const }), reportUsage: async () => {}, pauseUntil: async () => {} };
+  const sender = new SendOutboundMessage({ ...repos, clock, cipher, gateway: instagram, reader: instagram, limiter, flags: noFlags, options: { sleep: async () => {} } });
+  const process = new ProcessInstagramEvent({ ...deps, events: new InMemoryInstagramEventLog(repos.db), jobs });
   const catalog = new ManageCatalog(deps);
   const store = new InMemoryReportStore(repos.db);
 
   const workspace = make.workspace(ids.next(), clock.now(), { timezone });
   await repos.workspaces.save(workspace);
-  const account = make.account(ids.next(), workspace.id, IG_USER, clock.now());
-  await repos.accounts.save(account);
+  const account = unwrap(await new ConnectInstagramAccount({ ...deps, cipher }).execute({
+    workspaceId: workspace.id, igUserId: IG_USER, username: 'shop', accountType: 'Business', grantedScopes: ['instagram_business_basic', 'instagram_business_manage_messages'],
+    accessToken: 'token', tokenExpiresAt: new Date(clock.now().getTime() + 400 * 86_400_000),
+  })).account;
   const variants: { id: VariantId; sku: string; priceMinor: number; currency: string }[] = [];
   for (const [i, currency] of ['EUR', 'EUR', 'USD'].entries()) {
     const sku = `SKU-${i}`;
@@ -55,9 +79,9 @@ async function play(events: readonly Event[], timezone: string) {
   }
 
   const orders: OrderId[] = [];
-  const replied = new Set<ConversationId>();
   const lastMid = new Map<number, string>();
   let mid = 0;
+  let mid_ = 0;
   const ws: WorkspaceId = workspace.id;
 
   for (const e of events) {
@@ -66,29 +90,27 @@ async function play(events: readonly Event[], timezone: string) {
       case 'inbound': {
         const platformMessageId = e.dupe && lastMid.has(e.contact) ? lastMid.get(e.contact)! : `m${++mid}`;
         lastMid.set(e.contact, platformMessageId);
-        const r = unwrap(await receive.execute({ igUserId: IG_USER, senderIgsid: `igsid-${e.contact}`, platformMessageId, text: 'hi; there', attachments: [], replyTo: null, sentAt: clock.now(), entryPoint: e.entry }));
-        if (!r.duplicate && !r.contact.restrictions.processingRestricted) await store.record(contactActive({ workspaceId: ws, contactId: r.contact.id, at: r.message.sentAt, timezone }));
+        unwrap(await receive.execute({ igUserId: IG_USER, senderIgsid: `igsid-${e.contact}`, platformMessageId, text: 'hi; there', attachments: [], replyTo: null, sentAt: clock.now(), entryPoint: e.entry }));
         break;
       }
       case 'reply': {
         const contact = await repos.contacts.findByIgsid(account.id, `igsid-${e.contact}`);
         const conversation = contact ? await repos.conversations.findByContact(account.id, contact.id) : null;
         if (!contact || !conversation) break;
-        await repos.uow.run(async () => {
-          const m = Message.outbound({ id: Ids.message(ids.next()), workspaceId: ws, accountId: account.id, conversationId: conversation.id, contactId: contact.id, author: e.author, text: 'reply', now: clock.now() });
-          if (e.refused) {
-            m.refuse('window_closed');
-            await repos.metrics.add(sendRefused({ workspaceId: ws, author: m.authorKind as 'agent', reason: 'window_closed', at: m.sentAt, timezone }));
-          } else {
-            m.markSent(`out-${m.id}`, null);
-            await repos.metrics.add(outboundSent({ workspaceId: ws, author: e.author, at: m.sentAt, timezone }));
-            if (e.author !== 'notification' && !replied.has(conversation.id)) {
-              replied.add(conversation.id);
-              await repos.metrics.add(firstResponse({ workspaceId: ws, author: e.author, customerMessageAt: conversation.createdAt, respondedAt: m.sentAt, timezone }));
-            }
-          }
-          await repos.messages.save(m);
-        });
+        // A distinct instant per outbound message, so "the first reply" is the same in both orders.
+        clock.advance(1000);
+        const queued = unwrap(await queue.execute({ workspaceId: ws, conversationId: conversation.id, author: e.author, text: 'reply' }));
+        if (queued.decision.outcome === 'send') await sender.execute({ workspaceId: ws, messageId: queued.message.id });
+        break;
+      }
+      case 'echo': {
+        clock.advance(1000);
+        const own = e.own ? instagram.delivered.at(-1) : undefined;
+        const mid = own ?? `app-${++mid_}`;
+        unwrap(await process.execute({ event: { kind: 'echo', igUserId: IG_USER, recipientIgsid: `igsid-${e.contact}`, mid, text: 'from the app', attachments: [], at: clock.now() }, dedupeKey: `echo:${mid}` }));
+        // An echo may open the thread; a customer message in that same millisecond would look to a
+        // repair like the one that opened it.
+        clock.advance(1000);
         break;
       }
       case 'order': {
@@ -106,10 +128,7 @@ async function play(events: readonly Event[], timezone: string) {
       case 'transition': {
         const id = orders[e.order % Math.max(1, orders.length)];
         if (!id) break;
-        const r = await transition.execute({ workspaceId: ws, orderId: id, to: e.to, actor: { kind: 'system' } });
-        if (r.ok && e.to === 'confirmed' && r.value.contactId) {
-          await store.record(contactPurchased({ workspaceId: ws, contactId: r.value.contactId, at: clock.now(), timezone }));
-        }
+        await transition.execute({ workspaceId: ws, orderId: id, to: e.to, actor: { kind: 'system' } });
         break;
       }
     }

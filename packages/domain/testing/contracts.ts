@@ -245,6 +245,47 @@ export function repositoryContracts(adapterName: string, setup: () => Promise<Co
         expect(await h.session().conversations.listInactiveSince(WS, new Date(at.getTime() - 1), 10)).toEqual([]);
         expect(await h.session().conversations.listInactiveSince(WS2, at, 10)).toEqual([]);
       });
+      it('lists the inbox newest activity first with filters, search and a keyset cursor, and feeds changes since a time', async () => {
+        const { account, contact, conversation } = await seedThread();
+        const s = h.session();
+        const lucia = make.contact(uuid(21), WS, account.id, '7432198865099999', T0);
+        lucia.updateProfile({ username: 'lucia_ceramics', displayName: 'Lucía 100%' }, T0);
+        const second = make.conversation(uuid(31), WS, account.id, lucia.id, T0);
+        second.customerActed(new Date(T0.getTime() + 60_000), true);
+        second.takeOver(new Date(T0.getTime() + 60_000));
+        await s.uow.run(async () => {
+          await s.contacts.save(lucia);
+          await s.conversations.save(second);
+          await s.messages.save(make.inbound(uuid(80), WS, account.id, conversation.id, contact.id, 'inbox-1', 'old: do you ship to Lisbon?', T0));
+          await s.messages.save(make.inbound(uuid(81), WS, account.id, conversation.id, contact.id, 'inbox-2', 'price of the blue vase?', new Date(T0.getTime() + 1000)));
+          await s.messages.save(make.inbound(uuid(82), WS, account.id, second.id, lucia.id, 'inbox-3', 'hello', new Date(T0.getTime() + 60_000)));
+        });
+        const r = h.session();
+        const ids = async (f: Partial<Parameters<typeof r.conversations.listInbox>[1]>) => (await r.conversations.listInbox(WS, { limit: 10, ...f })).map((c) => c.id);
+        expect(await ids({})).toEqual([second.id, conversation.id]);
+        expect(await ids({ owner: 'human' })).toEqual([second.id]);
+        expect(await ids({ unread: true })).toEqual([second.id]);
+        expect(await ids({ unread: false })).toEqual([conversation.id]);
+        expect(await ids({ entryPoint: 'ad_referral' })).toEqual([]);
+        expect(await ids({ search: 'LUCIA_' })).toEqual([second.id]);
+        expect(await ids({ search: '100%' })).toEqual([second.id]);
+        // The last message only: an older message's text does not match.
+        expect(await ids({ search: 'blue vase' })).toEqual([conversation.id]);
+        expect(await ids({ search: 'Lisbon' })).toEqual([]);
+        expect(await ids({ search: '%' })).toEqual([second.id]);
+        expect(await ids({ limit: 1 })).toEqual([second.id]);
+        expect(await ids({ after: { at: second.lastInteractionAt, id: second.id } })).toEqual([conversation.id]);
+        expect(await r.conversations.listInbox(WS2, { limit: 10 })).toEqual([]);
+        expect((await r.conversations.listUpdatedSince(WS, new Date(T0.getTime() + 1), 10)).map((c) => c.id)).toEqual([second.id]);
+        expect((await r.conversations.listUpdatedSince(WS, T0, 10)).map((c) => c.id)).toEqual([conversation.id, second.id]);
+        expect(await r.conversations.listUpdatedSince(WS2, T0, 10)).toEqual([]);
+        const page1 = await r.messages.pageByConversation(WS, conversation.id, { limit: 1 });
+        expect(page1.map((m) => m.text)).toEqual(['price of the blue vase?']);
+        expect((await r.messages.pageByConversation(WS, conversation.id, { limit: 5, before: { at: page1[0]!.sentAt, id: page1[0]!.id } })).map((m) => m.text)).toEqual(['old: do you ship to Lisbon?']);
+        expect(await r.messages.pageByConversation(WS2, conversation.id, { limit: 5 })).toEqual([]);
+        expect((await r.messages.listCreatedSince(WS, new Date(T0.getTime() + 1000), 10)).map((m) => m.id)).toEqual([uuid(81), uuid(82)]);
+        expect(await r.messages.listCreatedSince(WS2, T0, 10)).toEqual([]);
+      });
     });
 
     describe('MessageRepository', () => {

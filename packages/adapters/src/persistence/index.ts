@@ -13,6 +13,8 @@ export { createMikroOrmAuthRecords, SqlLoginThrottleStore, SqlMailOutbox, SqlPas
 export { createSqlIdempotencyStore, SqlIdempotencyStore } from './idempotency.js';
 export { createSqlReportStore, SqlReportStore } from '../reports/sql-report-store.js';
 export { createSqlAssistantRecords, SqlAssistantRecords } from '../assistant/index.js';
+export { createSqlPrivateReplyOutbox, SqlPrivateReplyOutbox } from '../automations/sql-private-reply-outbox.js';
+export { createWebhookInboxStore, type WebhookInboxStore } from './webhook-inbox.js';
 export { createSqlInstagramWebhookStores, webhookOrderingKey, SqlWebhookInbox, SqlInstagramEventLog, SqlInstagramAccountAliases, SqlInstagramDeletionRequests, type InstagramWebhookStores } from './webhook-inbox.js';
 export { entities } from './schemas/entities.js';
 export { migrations } from './migrations/index.js';

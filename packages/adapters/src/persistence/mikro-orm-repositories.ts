@@ -9,6 +9,8 @@ import {
   type UserRepository, type SessionRepository, type InvitationRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
 } from '@palette/domain';
 import type { LowStockEvent, OrderListFilter, ProductListFilter, ProductSearchHit } from '@palette/domain';
+import type { InboxFilter } from '@palette/domain';
+import { SqlReportStore } from '../reports/sql-report-store.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Em = SqlEntityManager;
@@ -158,6 +160,30 @@ export class MikroOrmConversationRepository implements ConversationRepository {
   }
   save(c: Conversation) { return this.s.save(c); }
   delete(c: Conversation) { return this.s.remove(c); }
+  /** Ids by SQL (the search reaches the contact and the thread's last message), then the aggregates, kept in that order. */
+  async listInbox(ws: WorkspaceId, f: InboxFilter) {
+    const where: string[] = ['c.workspace_id = ?'];
+    const params: unknown[] = [ws];
+    if (f.owner !== undefined) { where.push('c.owner = ?'); params.push(f.owner); }
+    if (f.unread !== undefined) where.push(f.unread ? 'c.unread_count > 0' : 'c.unread_count = 0');
+    if (f.entryPoint !== undefined) { where.push('c.entry_point = ?'); params.push(f.entryPoint); }
+    if (f.after) { where.push('(c.last_interaction_at < ? or (c.last_interaction_at = ? and c.id < ?))'); params.push(f.after.at, f.after.at, f.after.id); }
+    const needle = f.search?.trim();
+    if (needle) {
+      const like = `%${needle.replace(/[\\%_]/g, '\\$&')}%`;
+      where.push(`(k.username ilike ? or k.display_name ilike ? or (select m.text from messages m where m.conversation_id = c.id order by m.sent_at desc, m.id desc limit 1) ilike ?)`);
+      params.push(like, like, like);
+    }
+    params.push(f.limit);
+    const rows = await this.s.execute<Row[]>(`select c.id from conversations c left join contacts k on k.id = c.contact_id where ${where.join(' and ')} order by c.last_interaction_at desc, c.id desc limit ?`, params);
+    if (rows.length === 0) return [];
+    const found = await this.s.em.find(Conversation, { id: { $in: rows.map((r) => r.id) }, workspaceId: ws } as any);
+    const byId = new Map(found.map((c) => [c.id as string, c]));
+    return rows.map((r) => byId.get(r.id)).filter((c): c is Conversation => c !== undefined);
+  }
+  listUpdatedSince(ws: WorkspaceId, since: Date, limit: number) {
+    return this.s.em.find(Conversation, { workspaceId: ws, _updatedAt: { $gte: since } } as any, { orderBy: { _updatedAt: 'asc', id: 'asc' } as any, limit });
+  }
 }
 
 export class MikroOrmMessageRepository implements MessageRepository {
@@ -173,6 +199,14 @@ export class MikroOrmMessageRepository implements MessageRepository {
     return this.s.em.find(Message, where, { orderBy: { sentAt: 'asc', id: 'asc' } as any, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
   }
   save(m: Message) { return this.s.save(m); }
+  pageByConversation(ws: WorkspaceId, conversationId: ConversationId, o: { before?: { at: Date; id: string }; limit: number }) {
+    const where: Row = { workspaceId: ws, conversationId };
+    if (o.before) where.$or = [{ sentAt: { $lt: o.before.at } }, { sentAt: o.before.at, id: { $lt: o.before.id } }];
+    return this.s.em.find(Message, where as any, { orderBy: { sentAt: 'desc', id: 'desc' } as any, limit: o.limit });
+  }
+  listCreatedSince(ws: WorkspaceId, since: Date, limit: number) {
+    return this.s.em.find(Message, { workspaceId: ws, createdAt: { $gte: since } } as any, { orderBy: { createdAt: 'asc', id: 'asc' } as any, limit });
+  }
   async deleteByConversation(ws: WorkspaceId, conversationId: ConversationId) {
     const rows = await this.s.execute<Row[]>('delete from messages where workspace_id = ? and conversation_id = ? returning id', [ws, conversationId]);
     return rows.map((r) => Ids.message(r.id));
@@ -419,6 +453,7 @@ export function createMikroOrmRepositories(orm: MikroORM) {
     receipts: new MikroOrmReceiptRepository(session),
     audit: new MikroOrmAuditLog(session),
     metrics: new MikroOrmDailyMetricsRepository(session),
+    contactFacts: new SqlReportStore(session),
     sessions: new MikroOrmSessionRepository(session),
     invitations: new MikroOrmInvitationRepository(session),
   };

@@ -17,6 +17,7 @@ import { automationsRoutes } from './automations.route.js';
 import { catalogRoutes } from './catalog.route.js';
 import { inventoryRoutes } from './inventory.route.js';
 import { ordersRoutes } from './orders.route.js';
+import { conversationsRoutes } from './conversations.route.js';
 
 /**
  * Every feature's routes, in one list: the app mounts it, OpenAPI documents it and the route-walk
@@ -25,5 +26,5 @@ import { ordersRoutes } from './orders.route.js';
  * container inside the handler, so each request gets its own unit of work.
  */
 export function featureRoutes(_container: Container): RouteTable {
-  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container), ...jobsRoutes(_container), ...instagramWebhookRoutes(_container), ...instagramCallbackRoutes(_container), ...instagramRoutes(_container), ...reportsRoutes(_container), ...privacyRoutes(_container), ...contactsRoutes(_container), ...catalogRoutes(_container), ...inventoryRoutes(_container), ...ordersRoutes(_container), ...assistantRoutes(_container), ...automationsRoutes(_container)];
+  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container), ...jobsRoutes(_container), ...instagramWebhookRoutes(_container), ...instagramCallbackRoutes(_container), ...instagramRoutes(_container), ...reportsRoutes(_container), ...privacyRoutes(_container), ...contactsRoutes(_container), ...catalogRoutes(_container), ...inventoryRoutes(_container), ...ordersRoutes(_container), ...assistantRoutes(_container), ...automationsRoutes(_container), ...conversationsRoutes(_container)];
 }

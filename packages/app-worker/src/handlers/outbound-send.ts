@@ -10,6 +10,7 @@ import { PALETTE_QUEUES, PermanentJobError, type JobHandler, type JobRegistry } 
 import type { Logger } from '../logger.js';
 import { backfillAccount, deliveryGapHandler } from './delivery-gap.js';
 import { keyRotationHandler } from './key-rotation.js';
+import { registerPrivateReplyHandler } from './private-reply.js';
 import { tokenRefreshHandler } from './token-refresh.js';
 
 export const OutboundSendPayload = z.object({
@@ -106,6 +107,9 @@ export function registerInstagramSendHandlers(registry: JobRegistry, deps: Insta
   handle(PALETTE_QUEUES.tokenRefresh.name, tokenRefreshHandler(deps));
   handle(PALETTE_QUEUES.keyRotation.name, keyRotationHandler(deps));
   handle(PALETTE_QUEUES.deliveryGapCheck.name, deliveryGapHandler({ ...deps, jobs: () => jobs, queries }));
+  registerPrivateReplyHandler(registry, {
+    repositories: deps.repositories, clock: deps.clock, jobs: () => jobs, cipher: deps.cipher, gateway: deps.gateway ?? deps.instagram.client, limiter, log: deps.log,
+  });
 }
 
 /** What a worker needs beyond its database to send on Instagram; tests pass fakes or a simulator-bound set. */

@@ -14,6 +14,8 @@ import type { AutomationRuleRepository } from '../automations/ports.js';
 import { decideDmAutomation, greetingText } from '../automations/rules.js';
 import type { AiAuditLog, AiCheck, AiOutcome, AiToolCallRecord, AssistantCatalog, AssistantEngine, AssistantEngineResolver, AssistantOrderDesk, AssistantSettingsRepository, EngineReply } from './ports.js';
 import { ScopedToolbox } from './toolbox.js';
+import type { DailyMetricsRepository } from '../reports/ports.js';
+import { handoff as handoffMetrics, responderOf } from '../reports/metric-helpers.js';
 import { checkFigures } from './figures.js';
 import { minimise, restore } from './minimise.js';
 import { detectLanguage, type Language } from './offline-assistant.js';
@@ -50,7 +52,7 @@ export interface RespondToCustomerDeps {
   catalog: AssistantCatalog; orderDesk: AssistantOrderDesk; engines: AssistantEngineResolver;
   /** QueueOutboundMessage: every reply passes the one send gate. */
   outbound: OutboundPort;
-  uow: UnitOfWork; clock: Clock; ids: IdGenerator;
+  uow: UnitOfWork; clock: Clock; ids: IdGenerator; metrics: DailyMetricsRepository;
   /** Measures latency; defaults to the clock (tests with a fake clock then see 0 ms). */
   monotonicNow?: () => number;
 }
@@ -195,8 +197,17 @@ export class RespondToCustomer {
     return d.uow.run(async () => {
       const c = await d.conversations.get(workspaceId, conversationId);
       if (!c || c.owner !== 'assistant') return;
-      c.requestHandoff(d.clock.now());
+      const previousHandoffAt = c.handoffRequestedAt;
+      const now = d.clock.now();
+      c.requestHandoff(now);
       await d.conversations.save(c);
+      const contact = await d.contacts.get(workspaceId, c.contactId);
+      if (contact?.restrictions.processingRestricted) return;
+      const timezone = (await d.workspaces.get(workspaceId))?.timezone ?? 'UTC';
+      const thread = await d.messages.listByConversation(workspaceId, conversationId);
+      const firstAnswer = thread.filter((m) => m.direction === 'outbound' && m.deliveryState === 'sent' && responderOf(m.authorKind === 'customer' ? 'agent' : m.authorKind) === 'assistant')
+        .sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime())[0];
+      await d.metrics.add(handoffMetrics({ workspaceId, initiator: 'assistant', at: now, timezone, firstAssistantResponseAt: firstAnswer?.sentAt ?? null, previousHandoffAt }));
     });
   }
 

@@ -13,6 +13,8 @@ import type { ConversationRepository, MessageRepository } from './ports.js';
 import { Conversation, type EntryPoint } from './conversation.js';
 import { Message, type AttachmentMeta, type Reaction } from './message.js';
 import { ReceiveInboundMessage } from './receive-inbound-message.js';
+import type { ContactFactsRepository } from '../reports/ports.js';
+import { recordOutboundSent } from '../reports/record-outbound.js';
 
 /**
  * One webhook item as the Instagram adapter types it (`parseWebhookDelivery`): `igUserId` is always
@@ -60,7 +62,7 @@ export interface AssistantReplyJobData {
 
 export interface ProcessInstagramEventDeps {
   accounts: InstagramAccountRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
-  workspaces: WorkspaceRepository; metrics: DailyMetricsRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator;
+  workspaces: WorkspaceRepository; metrics: DailyMetricsRepository; contactFacts: ContactFactsRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator;
   events: InstagramEventLog; jobs: JobQueue;
 }
 
@@ -202,6 +204,7 @@ export class ProcessInstagramEvent {
       if (known.direction === 'outbound' && known.deliveryState !== 'sent') {
         known.markSent(e.mid, known.tag);
         await messages.save(known);
+        await recordOutboundSent(this.deps, known);
       }
       return known.conversationId;
     }
@@ -215,6 +218,7 @@ export class ProcessInstagramEvent {
     if (waiting) {
       waiting.markSent(e.mid, waiting.tag);
       await messages.save(waiting);
+      await recordOutboundSent(this.deps, waiting);
       await this.fold(account, waiting, conversation);
       return conversation.id;
     }
@@ -227,6 +231,7 @@ export class ProcessInstagramEvent {
     await this.deps.contacts.save(contact);
     await conversations.save(conversation);
     await messages.save(message);
+    await recordOutboundSent(this.deps, message);
     await this.fold(account, message, conversation);
     return conversation.id;
   }

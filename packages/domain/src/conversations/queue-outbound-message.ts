@@ -10,6 +10,9 @@ import { Message } from './message.js';
 import { gateOutbound, type GateDecision } from './send-gate.js';
 import type { OutboundAuthor } from './messaging-policy.js';
 import { splitIntoParts } from './text-parts.js';
+import type { WorkspaceRepository } from '../accounts/ports.js';
+import type { DailyMetricsRepository } from '../reports/ports.js';
+import { recordSendRefused } from '../reports/record-outbound.js';
 
 export type QueueOutboundError = NotFound | { readonly kind: 'EmptyMessage' };
 
@@ -35,7 +38,7 @@ export class QueueOutboundMessage {
   constructor(
     private readonly deps: {
       accounts: InstagramAccountRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
-      jobs: JobQueue; uow: UnitOfWork; clock: Clock; ids: IdGenerator;
+      jobs: JobQueue; uow: UnitOfWork; clock: Clock; ids: IdGenerator; workspaces: WorkspaceRepository; metrics: DailyMetricsRepository;
     },
   ) {}
 
@@ -61,6 +64,7 @@ export class QueueOutboundMessage {
         if (decision.outcome === 'hold') message.hold(decision.reason);
         if (decision.outcome === 'refuse') message.refuse(decision.reason);
         await messages.save(message);
+        await recordSendRefused(this.deps, message);
         recordedParts.push(message);
       }
       if (cmd.author === 'agent') conversation.takeOver(now);

@@ -4,7 +4,8 @@ import { err, ok, type Result } from '../shared/result.js';
 import type { InstagramAccountRepository } from '../instagram/ports.js';
 import type { ContactRepository } from '../contacts/ports.js';
 import type { WorkspaceRepository } from '../accounts/ports.js';
-import type { DailyMetricsRepository } from '../reports/ports.js';
+import type { ContactFactsRepository, DailyMetricsRepository } from '../reports/ports.js';
+import { contactActive } from '../reports/metric-helpers.js';
 import { messageMetrics } from '../reports/daily-metrics.js';
 import { Contact } from '../contacts/contact.js';
 import type { ConversationRepository, MessageRepository } from './ports.js';
@@ -41,7 +42,7 @@ export class ReceiveInboundMessage {
   constructor(
     private readonly deps: {
       accounts: InstagramAccountRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
-      workspaces: WorkspaceRepository; metrics: DailyMetricsRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator;
+      workspaces: WorkspaceRepository; metrics: DailyMetricsRepository; contactFacts: ContactFactsRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator;
     },
   ) {}
 
@@ -51,7 +52,7 @@ export class ReceiveInboundMessage {
 
   /** The same, inside a unit of work the caller already runs (ProcessInstagramEvent). */
   async applyWithin(cmd: InboundMessageCommand): Promise<Result<ReceiveInboundOutcome, ReceiveInboundError>> {
-    const { accounts, contacts, conversations, messages, workspaces, metrics, clock, ids } = this.deps;
+    const { accounts, contacts, conversations, messages, workspaces, metrics, contactFacts, clock, ids } = this.deps;
     {
       const account = await accounts.findByIgUserId(cmd.igUserId);
       if (!account) return err({ kind: 'UnknownAccount', igUserId: cmd.igUserId } as const);
@@ -77,6 +78,7 @@ export class ReceiveInboundMessage {
       const workspace = await workspaces.get(account.workspaceId);
       if (!contact.restrictions.processingRestricted) {
         await metrics.add(messageMetrics({ workspaceId: account.workspaceId, authorKind: 'customer', at: cmd.sentAt, timezone: workspace?.timezone ?? 'UTC', newConversation, entryPoint: conversation.entryPoint }));
+        await contactFacts.record(contactActive({ workspaceId: account.workspaceId, contactId: contact.id, at: cmd.sentAt, timezone: workspace?.timezone ?? 'UTC' }));
       }
       await contacts.save(contact);
       await conversations.save(conversation);

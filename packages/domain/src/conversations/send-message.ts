@@ -10,6 +10,9 @@ import type { ContactDeliveryFlags } from './outbound-ports.js';
 import type { DeliveryState, HoldReason, Message } from './message.js';
 import type { OutboundAuthor } from './messaging-policy.js';
 import { gateOutbound } from './send-gate.js';
+import type { WorkspaceRepository } from '../accounts/ports.js';
+import type { DailyMetricsRepository } from '../reports/ports.js';
+import { recordOutboundSent, recordRateLimitDelay, recordSendRefused } from '../reports/record-outbound.js';
 
 export const TOKEN_EXPIRED_REASON = 'Instagram rejected the access token (expired, revoked or password changed): reconnect the account';
 
@@ -71,6 +74,7 @@ export class SendOutboundMessage {
       accounts: InstagramAccountRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
       secrets: SecretRepository; uow: UnitOfWork; clock: Clock; cipher: TokenCipher; gateway: InstagramGateway; reader: InstagramConversationsReader;
       limiter: RateLimiter; flags: ContactDeliveryFlags; options?: SendOutboundOptions;
+      workspaces: WorkspaceRepository; metrics: DailyMetricsRepository;
     },
   ) {
     const o = deps.options ?? {};
@@ -117,6 +121,7 @@ export class SendOutboundMessage {
       if (decision.outcome !== 'send') {
         if (decision.outcome === 'hold') message.hold(decision.reason); else message.refuse(decision.reason);
         await messages.save(message);
+        await recordSendRefused(this.deps, message);
         return { done: decision.outcome === 'hold' ? { kind: 'held', reason: decision.reason } : { kind: 'refused', reason: decision.reason } };
       }
       return { go: 'send', account, igsid: contact.igsid, tag: decision.tag, message, lastCustomerMessageAt: conversation.lastCustomerMessageAt };
@@ -136,16 +141,22 @@ export class SendOutboundMessage {
     const payload = payloadOf(p.message);
     if (!payload) return this.finish(cmd, (m) => m.fail('platform_error'), { kind: 'failed', reason: 'platform_error', detail: 'nothing to send' });
 
+    let waitedMs = 0;
+    const sleep = (ms: number) => { waitedMs += ms; return this.sleep(ms); };
     const slot = await acquireSlot(limiter, p.account.igUserId, payload.type === 'image' ? 'media' : 'text', {
-      maxWaitMs: this.maxInlineWaitMs, sleep: this.sleep, ...(this.deps.options?.jitterMs ? { jitterMs: this.deps.options.jitterMs } : {}), ...(cmd.signal ? { signal: cmd.signal } : {}),
+      maxWaitMs: this.maxInlineWaitMs, sleep, ...(this.deps.options?.jitterMs ? { jitterMs: this.deps.options.jitterMs } : {}), ...(cmd.signal ? { signal: cmd.signal } : {}),
     });
-    if (!slot.granted) return { kind: 'retry', afterMs: slot.retryAfterMs, reason: slot.reason === 'paused' ? 'Instagram asked to pause this account' : 'rate limit', reschedule: slot.retryAfterMs > this.maxInlineWaitMs };
+    if (!slot.granted) {
+      await uow.run(() => recordRateLimitDelay(this.deps, cmd.workspaceId, waitedMs + slot.retryAfterMs, clock.now()));
+      return { kind: 'retry', afterMs: slot.retryAfterMs, reason: slot.reason === 'paused' ? 'Instagram asked to pause this account' : 'rate limit', reschedule: slot.retryAfterMs > this.maxInlineWaitMs };
+    }
 
     const token = await readAccountToken(this.deps, p.account);
     if (token === null) return this.tokenInvalid(cmd);
 
     // Committed before the call: if this process dies during it, the next attempt reconciles.
     const claimed = await uow.run(async () => {
+      await recordRateLimitDelay(this.deps, cmd.workspaceId, waitedMs, clock.now());
       const m = await messages.get(cmd.workspaceId, cmd.messageId);
       if (!m || m.deliveryState !== 'pending') return false;
       m.markSending();
@@ -169,6 +180,7 @@ export class SendOutboundMessage {
       case 'RateLimited':
         // Refused by Instagram, so certainly not delivered: back to pending, and the whole account waits.
         await this.deps.limiter.pauseUntil(p.account.igUserId, new Date(now.getTime() + failure.retryAfterMs));
+        await this.deps.uow.run(() => recordRateLimitDelay(this.deps, cmd.workspaceId, failure.retryAfterMs, now));
         return this.finish(cmd, (m) => m.retryAfterUnsentAttempt(), { kind: 'retry', afterMs: failure.retryAfterMs, reason: 'rate limited by Instagram', reschedule: failure.retryAfterMs > this.maxInlineWaitMs });
       case 'TokenInvalid':
         return this.tokenInvalid(cmd);
@@ -240,8 +252,12 @@ export class SendOutboundMessage {
     return uow.run(async () => {
       const m = await messages.get(cmd.workspaceId, cmd.messageId);
       if (!m) return { kind: 'missing' } as const;
+      const before = m.deliveryState;
       change(m);
       await messages.save(m);
+      // Counted on the transition only: an echo may have marked it sent already.
+      if (before !== 'sent' && m.deliveryState === 'sent') await recordOutboundSent(this.deps, m);
+      if (before !== 'refused' && m.deliveryState === 'refused') await recordSendRefused(this.deps, m);
       return outcome;
     });
   }

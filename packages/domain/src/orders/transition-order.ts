@@ -6,7 +6,9 @@ import type { StockRepository, VariantRepository } from '../catalog/ports.js';
 import type { StockError } from '../catalog/stock.js';
 import type { ConversationRepository } from '../conversations/ports.js';
 import type { WorkspaceRepository } from '../accounts/ports.js';
-import type { DailyMetricsRepository } from '../reports/ports.js';
+import type { ContactFactsRepository, DailyMetricsRepository } from '../reports/ports.js';
+import type { ContactRepository } from '../contacts/ports.js';
+import { contactPurchased } from '../reports/metric-helpers.js';
 import { orderTransitionMetrics } from '../reports/daily-metrics.js';
 import type { OrderRepository } from './ports.js';
 import { holdsReservation, type Order, type OrderActor, type OrderError, type OrderStatus } from './order.js';
@@ -26,7 +28,7 @@ export class TransitionOrder {
   constructor(
     private readonly deps: {
       orders: OrderRepository; stock: StockRepository; variants?: VariantRepository; workspaces: WorkspaceRepository; conversations: ConversationRepository;
-      metrics: DailyMetricsRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator; notifications?: NotifyOrderCustomer;
+      metrics: DailyMetricsRepository; contactFacts: ContactFactsRepository; contacts: ContactRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator; notifications?: NotifyOrderCustomer;
     },
   ) {}
 
@@ -53,6 +55,13 @@ export class TransitionOrder {
       const workspace = await workspaces.get(cmd.workspaceId);
       const conversation = order.conversationId ? await conversations.get(cmd.workspaceId, order.conversationId) : null;
       await metrics.add(orderTransitionMetrics(order, cmd.to, now, workspace?.timezone ?? 'UTC', conversation?.entryPoint ?? null));
+      if (cmd.to === 'confirmed' && order.contactId) {
+        const contact = await this.deps.contacts.get(cmd.workspaceId, order.contactId);
+        // A vanished contact still counts, as a repair from the orders would count it.
+        if (!contact?.restrictions.processingRestricted) {
+          await this.deps.contactFacts.record(contactPurchased({ workspaceId: cmd.workspaceId, contactId: order.contactId, at: now, timezone: workspace?.timezone ?? 'UTC' }));
+        }
+      }
       await orders.save(order);
       return ok(order);
     });

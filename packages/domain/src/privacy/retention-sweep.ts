@@ -3,6 +3,7 @@ import { Ids, type WorkspaceId } from '../shared/ids.js';
 import type { Digest, ReceiptRepository } from './ports.js';
 import type { AiDecisionRecords, BatchOutcome, ReceiptClass, RemovedIds, RetentionStore } from './privacy-store.js';
 import { receiptDigestInput, type PrivacyReceipt } from './receipt.js';
+import type { ContactFactsRepository } from '../reports/ports.js';
 import { DATA_CLASSES, retentionCutoff, retentionDays, type RetentionOverrides } from './retention-policy.js';
 
 /** Counts and ids gathered over a run, per receipt class. */
@@ -13,7 +14,8 @@ export class RemovalTally {
     for (const [cls, ids] of Object.entries(removed) as [ReceiptClass, readonly string[]][]) {
       if (ids.length === 0) continue;
       const list = this.ids.get(cls) ?? [];
-      list.push(...ids);
+      // Not push(...ids): spreading ~120,000+ arguments overflows the call stack on Node 20.
+      for (const id of ids) list.push(id);
       this.ids.set(cls, list);
     }
   }
@@ -147,4 +149,10 @@ export class RunRetentionSweep {
     await this.deps.uow.run(() => this.deps.receipts.save(receipt));
     return receipt;
   }
+}
+
+/** Same transaction as the contacts' removal: the report facts never outlive the contact. */
+export async function forgetContacts(contactFacts: ContactFactsRepository | undefined, ws: WorkspaceId, removed: RemovedIds | undefined): Promise<void> {
+  if (!contactFacts || !removed) return;
+  for (const id of [...(removed.contacts_deleted ?? []), ...(removed.contacts_anonymized ?? [])]) await contactFacts.forgetContact(ws, Ids.contact(String(id)));
 }

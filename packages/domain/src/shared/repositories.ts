@@ -7,7 +7,7 @@ import type { ProductRepository, StockRepository, VariantRepository } from '../c
 import type { OrderRepository } from '../orders/ports.js';
 import type { DataSubjectRequestRepository, ReceiptRepository } from '../privacy/ports.js';
 import type { AuditLog } from '../audit/ports.js';
-import type { DailyMetricsRepository } from '../reports/ports.js';
+import type { ContactFactsRepository, DailyMetricsRepository } from '../reports/ports.js';
 
 /**
  * Every repository over ONE unit of work. Adapters hand out a fresh set per request or job
@@ -20,4 +20,5 @@ export interface Repositories {
   accounts: InstagramAccountRepository; secrets: SecretRepository; contacts: ContactRepository; conversations: ConversationRepository; messages: MessageRepository;
   products: ProductRepository; variants: VariantRepository; stock: StockRepository; orders: OrderRepository;
   requests: DataSubjectRequestRepository; receipts: ReceiptRepository; audit: AuditLog; metrics: DailyMetricsRepository;
+  contactFacts: ContactFactsRepository;
 }

@@ -8,6 +8,8 @@ import { Migration20261129000007_instagram_connect_send } from './Migration20261
 import { Migration20261129000008_privacy } from './Migration20261129000008_privacy.js';
 import { Migration20261129000009_reports } from './Migration20261129000009_reports.js';
 import { Migration20261129000010_assistant } from './Migration20261129000010_assistant.js';
+import { Migration20261129000011_private_reply_state } from './Migration20261129000011_private_reply_state.js';
+import { Migration20261129000012_cascade_indexes } from './Migration20261129000012_cascade_indexes.js';
 
 /** Committed migrations, in order. The app applies pending ones on start; never schema-update. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   { name: 'Migration20261129000008_privacy', class: Migration20261129000008_privacy },
   { name: 'Migration20261129000009_reports', class: Migration20261129000009_reports },
   { name: 'Migration20261129000010_assistant', class: Migration20261129000010_assistant },
+  { name: 'Migration20261129000011_private_reply_state', class: Migration20261129000011_private_reply_state },
+  { name: 'Migration20261129000012_cascade_indexes', class: Migration20261129000012_cascade_indexes },
 ];
