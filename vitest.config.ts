@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most suites wait on PostgreSQL, child processes or a browser rather than on the CPU: more
+    // workers than cores keeps the 2-core machine busy (vitest's default is cores - 1 = one worker).
+    maxWorkers: 4,
   },
 });

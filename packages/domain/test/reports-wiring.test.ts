@@ -269,8 +269,8 @@ describe('handoff (RespondToCustomer)', () => {
   });
 });
 
-describe('forgetContact at revocation (RunRevocationDeletion)', () => {
-  it('deleting an account’s contacts on revocation sweeps their report day facts in the same run', async () => {
+describe('report facts at revocation (RunRevocationDeletion)', () => {
+  it('deleting an account’s contacts on revocation keeps their pseudonymous report day facts, so past reports do not change', async () => {
     const h = await harness();
     await h.receive('m-1');
     expect(h.repos.db.scan('report_contact_days', () => true)).toHaveLength(1);
@@ -278,7 +278,8 @@ describe('forgetContact at revocation (RunRevocationDeletion)', () => {
     const revocation = new RunRevocationDeletion({
       ...h.repos, store: new InMemoryPrivacyStores(h.repos.db), ai: NO_AI_DECISION_RECORDS, clock: h.clock, ids: h.ids, digest: { sha256Hex: (t) => `h(${t})` },
     });
+    const before = h.repos.db.scan('report_contact_days', () => true);
     expect((await revocation.execute({ workspaceId: WS, accountId: account.id, requestId: null })).contacts).toBe(1);
-    expect(h.repos.db.scan('report_contact_days', () => true)).toEqual([]);
+    expect(h.repos.db.scan('report_contact_days', () => true)).toEqual(before);
   });
 });

@@ -12,7 +12,7 @@ import { DataSubjectRequest } from './data-subject-request.js';
 import type { DataSubjectRequestRepository, Digest, ReceiptRepository } from './ports.js';
 import type { AiDecisionRecords, ErasureStore } from './privacy-store.js';
 import type { PrivacyReceipt } from './receipt.js';
-import { buildReceipt, forgetContacts, RemovalTally } from './retention-sweep.js';
+import { buildReceipt, RemovalTally } from './retention-sweep.js';
 
 export const ERASURE_POLICY = 'erasure/v1 dms,attachments,reactions,ai_records,profile=deleted orders=anonymized';
 export const REVOCATION_POLICY = 'revocation/v1 dms,attachments,reactions,ai_records,profile=deleted orders=kept contact=anonymized-if-ordered';
@@ -76,7 +76,7 @@ export class EraseContact {
  */
 export class RunRevocationDeletion {
   /** `deletions`: Meta's deletion requests (their status page); the request id may also name a DataSubjectRequest. */
-  constructor(private readonly deps: Deps & { deletions?: Pick<InstagramDeletionRequests, 'markComplete'>; contactFacts?: ContactFactsRepository }) {}
+  constructor(private readonly deps: Deps & { deletions?: Pick<InstagramDeletionRequests, 'markComplete'> }) {}
 
   async execute(cmd: { workspaceId: WorkspaceId; accountId: InstagramAccountId; requestId: string | null; batchSize?: number }): Promise<{ receipt: PrivacyReceipt | null; contacts: number }> {
     const { store, ai, requests, receipts, audit, uow, clock, ids, digest, deletions } = this.deps;
@@ -91,7 +91,8 @@ export class RunRevocationDeletion {
         const result = await store.eraseAccountContacts(cmd.workspaceId, cmd.accountId, clock.now(), batch);
         const conversations = (result.removed.conversations ?? []) as string[];
         const aiIds = conversations.length ? await ai.deleteForConversations(cmd.workspaceId, conversations.map(Ids.conversation)) : [];
-        await forgetContacts(this.deps.contactFacts, cmd.workspaceId, result.removed);
+        // Report facts are pseudonymous day counts: kept, like the retention sweep keeps them, so past
+        // reports stay identical (docs/privacy.md). Only an explicit erasure forgets them.
         return { ...result, removed: { ...result.removed, ai_records: aiIds } };
       });
       tally.add(step.removed);
