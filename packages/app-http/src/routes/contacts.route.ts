@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Container } from 'inversify';
-import { CONSENT_PURPOSES, Ids, type Contact } from '@palette/domain';
+import { CONSENT_PURPOSES, Ids, type Contact, type UserId, type WorkspaceId } from '@palette/domain';
 import { decodeCursor, pageFrom, pageOf, pageQuery } from '../http/pagination.js';
 import { HttpProblem } from '../http/problem.js';
 import { defineRoute } from '../http/route.js';
@@ -39,6 +39,32 @@ const detail = (k: Contact): z.input<typeof ContactDetail> => ({
 });
 
 const ContactParams = z.object({ workspaceId: z.uuid(), contactId: z.uuid() });
+
+/**
+ * A merchant's change to one contact (correction, restriction, consent): the change and its audit
+ * entry commit together, and the entry names the fields or flags, never their values' personal data.
+ */
+async function changeContact(
+  c: Container,
+  at: { principal: { workspaceId: WorkspaceId; userId: UserId }; contactId: string; requestId: string },
+  change: (contact: Contact, now: Date) => { action: string; details: Record<string, string | boolean> },
+): Promise<Contact> {
+  const { repos, clock, ids } = privacyServices(c);
+  const contact = await repos.uow.run(async () => {
+    const k = await repos.contacts.get(at.principal.workspaceId, Ids.contact(at.contactId));
+    if (!k) return null;
+    const now = clock.now();
+    const { action, details } = change(k, now);
+    await repos.contacts.save(k);
+    await repos.audit.append({
+      id: Ids.auditEntry(ids.next()), workspaceId: at.principal.workspaceId, actor: { kind: 'user', id: at.principal.userId }, action,
+      target: { type: 'contact', id: k.id }, at: now, requestId: at.requestId, details,
+    });
+    return k;
+  });
+  if (!contact) throw HttpProblem.notFound();
+  return contact;
+}
 
 export const contactsRoutes = (c: Container) => [
   defineRoute(
@@ -80,21 +106,11 @@ export const contactsRoutes = (c: Container) => [
       problems: ['conflict'],
     },
     async ({ principal, params, body, requestId }) => {
-      const { repos, clock, ids } = privacyServices(c);
-      const contact = await repos.uow.run(async () => {
-        const k = await repos.contacts.get(principal.workspaceId, Ids.contact(params.contactId));
-        if (!k) return null;
+      const contact = await changeContact(c, { principal, contactId: params.contactId, requestId }, (k, now) => {
         if (k.isAnonymized) throw HttpProblem.conflict('The contact was anonymised: there is nothing left to correct.', 'contact.anonymized');
-        const now = clock.now();
         k.updateProfile({ ...(body.username === undefined ? {} : { username: body.username }), ...(body.displayName === undefined ? {} : { displayName: body.displayName }) }, now);
-        await repos.contacts.save(k);
-        await repos.audit.append({
-          id: Ids.auditEntry(ids.next()), workspaceId: principal.workspaceId, actor: { kind: 'user', id: principal.userId }, action: 'contact.corrected',
-          target: { type: 'contact', id: k.id }, at: now, requestId, details: { fields: Object.keys(body).sort().join(',') },
-        });
-        return k;
+        return { action: 'contact.corrected', details: { fields: Object.keys(body).sort().join(',') } };
       });
-      if (!contact) throw HttpProblem.notFound();
       return { status: 200, body: detail(contact) };
     },
   ),
@@ -107,24 +123,14 @@ export const contactsRoutes = (c: Container) => [
       responses: { 200: { description: 'The contact', body: ContactDetail } },
     },
     async ({ principal, params, body, requestId }) => {
-      const { repos, clock, ids } = privacyServices(c);
-      const contact = await repos.uow.run(async () => {
-        const k = await repos.contacts.get(principal.workspaceId, Ids.contact(params.contactId));
-        if (!k) return null;
-        const now = clock.now();
+      const contact = await changeContact(c, { principal, contactId: params.contactId, requestId }, (k, now) => {
         if (body.aiProcessingObjected !== k.restrictions.aiProcessingObjected) {
           if (body.aiProcessingObjected) k.objectToAiProcessing(now, 'merchant_dashboard');
           else k.liftAiObjection(now, 'merchant_dashboard');
         }
         if (body.processingRestricted !== k.restrictions.processingRestricted) k.restrictProcessing(body.processingRestricted, now);
-        await repos.contacts.save(k);
-        await repos.audit.append({
-          id: Ids.auditEntry(ids.next()), workspaceId: principal.workspaceId, actor: { kind: 'user', id: principal.userId }, action: 'contact.restrictions_set',
-          target: { type: 'contact', id: k.id }, at: now, requestId, details: { aiProcessingObjected: body.aiProcessingObjected, processingRestricted: body.processingRestricted },
-        });
-        return k;
+        return { action: 'contact.restrictions_set', details: { aiProcessingObjected: body.aiProcessingObjected, processingRestricted: body.processingRestricted } };
       });
-      if (!contact) throw HttpProblem.notFound();
       return { status: 200, body: detail(contact) };
     },
   ),
@@ -140,20 +146,10 @@ export const contactsRoutes = (c: Container) => [
       responses: { 201: { description: 'The contact with the new entry', body: ContactDetail } },
     },
     async ({ principal, params, body, requestId }) => {
-      const { repos, clock, ids } = privacyServices(c);
-      const contact = await repos.uow.run(async () => {
-        const k = await repos.contacts.get(principal.workspaceId, Ids.contact(params.contactId));
-        if (!k) return null;
-        const now = clock.now();
+      const contact = await changeContact(c, { principal, contactId: params.contactId, requestId }, (k, now) => {
         k.recordConsent({ purpose: body.purpose, decision: body.decision, source: body.source, at: now, ...(body.note === undefined ? {} : { note: body.note }) });
-        await repos.contacts.save(k);
-        await repos.audit.append({
-          id: Ids.auditEntry(ids.next()), workspaceId: principal.workspaceId, actor: { kind: 'user', id: principal.userId }, action: 'contact.consent_recorded',
-          target: { type: 'contact', id: k.id }, at: now, requestId, details: { purpose: body.purpose, decision: body.decision },
-        });
-        return k;
+        return { action: 'contact.consent_recorded', details: { purpose: body.purpose, decision: body.decision } };
       });
-      if (!contact) throw HttpProblem.notFound();
       return { status: 201, body: detail(contact) };
     },
   ),
