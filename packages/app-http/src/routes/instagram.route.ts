@@ -11,6 +11,7 @@ import {
 } from '@palette/adapters/instagram';
 import type { DatabaseOrm } from '@palette/adapters/persistence';
 import { HttpProblem } from '../http/problem.js';
+import { instagramStoresFor } from './instagram-webhooks.route.js';
 import { defineRoute } from '../http/route.js';
 import { TOKENS } from '../tokens.js';
 
@@ -171,6 +172,12 @@ export const instagramRoutes = (c: Container) => {
         return page(res, 400, { title: 'Permission needed', message: 'Palette needs permission to read and answer your direct messages.', problem: 'missing-scopes', back });
       }
       const account = connected.value.account;
+      // Meta's deauthorize and data-deletion callbacks name the account by its app-scoped id (/me `id`),
+      // not by `user_id`: remember it now, or those callbacks could not find the account.
+      if (me.value.id && me.value.id !== account.igUserId) {
+        const aliases = instagramStoresFor(repos.uow).aliases;
+        await repos.uow.run(() => aliases.remember(me.value.id!, { workspaceId, accountId: account.id }));
+      }
       const subscribed = await client.subscribe(account.igUserId, long.value.accessToken, services.settings.webhookFields);
       if (jobs) {
         await jobs.enqueue({ name: INSTAGRAM_CONNECTED_QUEUE, data: { workspaceId, accountId: account.id }, dedupeKey: `connected:${account.id}:${clock.now().getTime()}` });

@@ -82,6 +82,10 @@ describe('Instagram connect through the Graph API simulator (PGlite)', () => {
     const token = await cipher.decrypt({ keyId: rows[0]!.key_id, data: rows[0]!.ciphertext }, rows[0]!.aad);
     expect(token).toMatch(/^IGAA/);
 
+    // Meta's revocation callbacks name the account by its app-scoped id (/me `id`): remembered at connect.
+    const aliases = await db.database.orm.em.fork().execute<Array<{ account_id: string }>>(`select account_id from instagram_account_aliases where app_scoped_id = '${sim.account(IG).appScopedId}'`);
+    expect(aliases.map((a) => a.account_id)).toEqual([account!['id']]);
+
     // The same callback again: the state is spent.
     const again = await callback(owner, path);
     expect(again.status).toBe(400);
