@@ -154,13 +154,7 @@ export interface CatalogReaders {
  */
 export async function* exportCatalogCsv(workspaceId: WorkspaceId, readers: () => CatalogReaders, pageSize = 500): AsyncGenerator<string> {
   yield csvLine([...CATALOG_COLUMNS]);
-  let after: { sortKey: number; id: string } | undefined;
-  for (;;) {
-    const r = readers();
-    const products = await r.products.list(workspaceId, { limit: pageSize, after });
-    if (products.length === 0) return;
-    const variants = await r.variants.listByProducts(workspaceId, products.map((p) => p.id));
-    const levels = new Map((await r.stock.getMany(workspaceId, variants.map((v) => v.id))).map((l) => [l.variantId, l]));
+  for await (const { products, variants, levels } of catalogPages(workspaceId, readers, pageSize)) {
     let out = '';
     for (const p of products) {
       for (const v of variants.filter((x) => x.productId === p.id)) {
@@ -168,6 +162,19 @@ export async function* exportCatalogCsv(workspaceId: WorkspaceId, readers: () =>
       }
     }
     yield out;
+  }
+}
+
+/** Products a page at a time (keyset on creation time), with their variants and stock levels; a fresh session per page. */
+async function* catalogPages(workspaceId: WorkspaceId, readers: () => CatalogReaders, pageSize: number) {
+  let after: { sortKey: number; id: string } | undefined;
+  for (;;) {
+    const r = readers();
+    const products = await r.products.list(workspaceId, { limit: pageSize, after });
+    if (products.length === 0) return;
+    const variants = await r.variants.listByProducts(workspaceId, products.map((p) => p.id));
+    const levels = new Map((await r.stock.getMany(workspaceId, variants.map((v) => v.id))).map((l) => [l.variantId, l]));
+    yield { products, variants, levels };
     const last = products[products.length - 1]!;
     after = { sortKey: last.createdAt.getTime(), id: last.id };
     if (products.length < pageSize) return;
@@ -177,21 +184,12 @@ export async function* exportCatalogCsv(workspaceId: WorkspaceId, readers: () =>
 /** Stock levels as CSV: what the stock import takes, plus reserved and available for reading. */
 export async function* exportStockCsv(workspaceId: WorkspaceId, readers: () => CatalogReaders, pageSize = 500): AsyncGenerator<string> {
   yield csvLine(['sku', 'on_hand', 'reserved', 'available', 'low_stock_threshold']);
-  let after: { sortKey: number; id: string } | undefined;
-  for (;;) {
-    const r = readers();
-    const products = await r.products.list(workspaceId, { limit: pageSize, after });
-    if (products.length === 0) return;
-    const variants = await r.variants.listByProducts(workspaceId, products.map((p) => p.id));
-    const levels = new Map((await r.stock.getMany(workspaceId, variants.map((v) => v.id))).map((l) => [l.variantId, l]));
+  for await (const { variants, levels } of catalogPages(workspaceId, readers, pageSize)) {
     let out = '';
     for (const v of variants) {
       const l = levels.get(v.id);
       out += csvLine([v.sku, l?.onHand ?? 0, l?.reserved ?? 0, l?.available ?? 0, v.lowStockThreshold]);
     }
     yield out;
-    const last = products[products.length - 1]!;
-    after = { sortKey: last.createdAt.getTime(), id: last.id };
-    if (products.length < pageSize) return;
   }
 }

@@ -1,24 +1,16 @@
 import { z } from 'zod';
+import type { AttachmentMeta, InstagramInboundEvent } from '@palette/domain';
 
 /** Meta sends ms for messaging items and s for `changes` entries; anything below 1e12 is seconds. */
 export function normalizeTimestamp(value: number): Date {
   return new Date(value < 1e12 ? value * 1000 : value);
 }
 
-export interface Attachment { readonly type: string; readonly url: string | null }
+/** The domain's attachment metadata: the parser produces exactly what ProcessInstagramEvent consumes. */
+export type Attachment = AttachmentMeta;
 
 /** One webhook item, normalised and typed; `igUserId` is always the merchant's account (entry.id). */
-export type InstagramEvent =
-  | { kind: 'message'; igUserId: string; senderIgsid: string; mid: string; text: string | null; attachments: Attachment[]; quickReplyPayload: string | null;
-      replyToMid: string | null; storyReply: { id: string | null; url: string | null } | null; referral: { source: string | null; ref: string | null; adId: string | null } | null; isSelf: boolean; at: Date }
-  | { kind: 'echo'; igUserId: string; recipientIgsid: string | null; mid: string; text: string | null; attachments: Attachment[]; at: Date }
-  | { kind: 'reaction'; igUserId: string; senderIgsid: string | null; mid: string; action: 'react' | 'unreact'; emoji: string | null; at: Date }
-  | { kind: 'postback'; igUserId: string; senderIgsid: string; mid: string | null; title: string | null; payload: string; at: Date }
-  | { kind: 'referral'; igUserId: string; senderIgsid: string; ref: string | null; source: string | null; at: Date }
-  | { kind: 'read'; igUserId: string; senderIgsid: string | null; mid: string; at: Date }
-  | { kind: 'edit'; igUserId: string; senderIgsid: string | null; mid: string; text: string; numEdit: number; at: Date }
-  | { kind: 'unsend'; igUserId: string; senderIgsid: string | null; mid: string; at: Date }
-  | { kind: 'comment'; igUserId: string; commentId: string; fromId: string | null; fromUsername: string | null; text: string; mediaId: string | null; mediaProductType: string | null; parentId: string | null; at: Date };
+export type InstagramEvent = InstagramInboundEvent;
 
 export interface ParsedEvent { readonly event: InstagramEvent; readonly dedupeKey: string }
 export interface QuarantinedItem { readonly reason: string; readonly path: string }
