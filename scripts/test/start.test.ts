@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,13 @@ describe('npm start (scripts/start.ts)', () => {
   it('starts on a fresh PGlite folder, is ready with database and queue, and exits 0 on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'palette-start-'));
     const port = await freePort();
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts'], {
+    // Run exactly what `npm start` runs, minus npm. It must be plain node with tsx as a loader: the tsx
+    // CLI relays SIGTERM to a child it SIGKILLs unless the child acknowledges within 30 ms, which a
+    // busy machine misses — a hard kill instead of a graceful stop (exit 143 here).
+    const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const [command, ...args] = manifest.scripts['start']!.split(' ');
+    expect(command).toBe('node');
+    const child = spawn(process.execPath, args, {
       cwd: root, env: { ...process.env, PORT: String(port), PALETTE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -174,6 +174,11 @@ describe('fault modes map to SendFailure', () => {
 
 describe('rate limits and usage', () => {
   it('a burst above 100 text calls/s gets 613 → RateLimited, and the per-second counter reports it', async () => {
+    // The clock is frozen, so all 120 calls fall in one simulated second however long they take; the
+    // client's timeout is lifted so a loaded machine cannot turn slow answers into failures.
+    await h.close();
+    h = await harness({}, { timeoutMs: 60_000 });
+    token = connect(h.sim);
     await customerSays();
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => text(`msg ${i}`)));
     const limited = results.filter((r) => !r.ok);
