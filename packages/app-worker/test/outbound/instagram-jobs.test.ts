@@ -8,6 +8,8 @@ import { AesGcmTokenCipher, parseKeyring } from '@palette/adapters/crypto';
 import { PALETTE_QUEUES } from '@palette/adapters/queue';
 import { SystemClock, UuidV7Generator } from '@palette/adapters/system';
 import { startWorker, type RunningWorker } from '@palette/app-worker';
+import { keyRotationHandler } from '../../src/handlers/key-rotation.js';
+import { tokenRefreshHandler } from '../../src/handlers/token-refresh.js';
 import { openTestDatabase, type TestDatabase } from '../../../adapters/test/support/databases.js';
 import { APP_ID, APP_SECRET, IG, KEYRING } from './fixtures/queues.js';
 
@@ -127,5 +129,39 @@ describe('Instagram jobs: token expiry and release, delivery gap, token refresh 
     await worker.jobs.enqueue({ name: PALETTE_QUEUES.tokenRefresh.name, data: {}, dedupeKey: `refresh:${Date.now()}:2` });
     await waitFor(async () => (await repos().accounts.get(ws, accountId))!.status === 'token_expired', 30_000, 'token_expired');
     expect((await repos().accounts.get(ws, accountId))!.statusReason).toMatch(/reconnect/);
+  }, 60_000);
+
+  it('token refresh and key rotation, each run twice: the second run changes nothing', async () => {
+    const sql = (text: string) => db.database.orm.em.fork().execute(text);
+    const secrets = () => sql(`select id, key_id, ciphertext from secrets where workspace_id = '${ws}' order by id`);
+    const account = async () => { const a = (await repos().accounts.get(ws, accountId))!; return { status: a.status, expires: a.tokenExpiresAt?.toISOString(), token: a.tokenRef, issued: a.tokenIssuedAt?.toISOString() }; };
+    const log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as never;
+    const job = { id: 'twice', name: 'twice', data: {} } as never;
+
+    await connect(sim.issueToken({ igUserId: IG, ageMs: 50 * DAY }));
+    await sql(`update instagram_accounts set token_issued_at = now() - interval '50 days', token_expires_at = now() + interval '5 days' where id = '${accountId}'`);
+    const settings = loadInstagramSettings({ INSTAGRAM_GRAPH_URL: sim.url, INSTAGRAM_APP_ID: APP_ID, INSTAGRAM_APP_SECRET: APP_SECRET });
+    if (!settings.ok) throw new Error(settings.problems.join());
+    const refresh = tokenRefreshHandler({ orm: db.database.orm, repositories: repos, clock, ids, cipher, instagram: createInstagramServices({ settings: settings.value, sql: sqlRowsOf(db.database.orm.em.fork()) }), log });
+    await refresh(job);
+    const refreshed = await account();
+    expect(new Date(refreshed.expires!).getTime()).toBeGreaterThan(Date.now() + 50 * DAY);
+    const secretsAfterFirst = await secrets();
+    expect(secretsAfterFirst.length).toBeGreaterThan(0);
+    await refresh(job);
+    expect(await account()).toEqual(refreshed);
+    expect(await secrets()).toEqual(secretsAfterFirst);
+
+    // A new key goes first in the keyring; the old one still decrypts.
+    const newKey = `k-next:${Buffer.alloc(32, 7).toString('base64')}`;
+    const rotated = new AesGcmTokenCipher(parseKeyring(`${newKey},${KEYRING}`));
+    const rotate = keyRotationHandler({ repositories: repos, cipher: rotated, log });
+    expect((await secrets()).some((r) => (r as { key_id: string }).key_id !== 'k-next')).toBe(true);
+    await rotate(job);
+    const afterRotation = await secrets();
+    expect(afterRotation.length).toBe(secretsAfterFirst.length);
+    expect(afterRotation.every((r) => (r as { key_id: string }).key_id === 'k-next')).toBe(true);
+    await rotate(job);
+    expect(await secrets()).toEqual(afterRotation);
   }, 60_000);
 });
