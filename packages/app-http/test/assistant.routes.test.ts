@@ -37,14 +37,23 @@ describe('assistant settings routes', () => {
     expect(put.body).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', apiKeySet: true, timeoutMs: 15000 });
     expect(JSON.stringify(put.body)).not.toContain('sk-live');
     const stored = await assistantRecordsOf(w.repos()).get(t.workspaceId);
-    expect(stored!.apiKey!.keyId).toBe('test-key');
-    expect(stored!.apiKey!.data).not.toContain('sk-live');
-    expect(await cipher.decrypt(stored!.apiKey!, `assistant_api_key:${t.workspaceId}`)).toBe(body.apiKey);
+    // In the secrets table beside the Instagram tokens, so key rotation re-encrypts it too.
+    const secret = await w.repos().secrets.get(t.workspaceId, stored!.apiKeyRef!);
+    expect(secret).toMatchObject({ purpose: 'llm_api_key', aad: `assistant_api_key:${t.workspaceId}`, ciphertext: { keyId: 'test-key' } });
+    expect(secret!.ciphertext.data).not.toContain('sk-live');
+    expect(await cipher.decrypt(secret!.ciphertext, `assistant_api_key:${t.workspaceId}`)).toBe(body.apiKey);
     const kept = await as('owner').put(`${base}/assistant`, { ...body, apiKey: undefined, model: 'gpt-4o' });
     expect(kept.body).toMatchObject({ apiKeySet: true, model: 'gpt-4o' });
+    expect((await assistantRecordsOf(w.repos()).get(t.workspaceId))!.apiKeyRef).toBe(stored!.apiKeyRef);
     const get = await as('owner').get(`${base}/assistant`);
     expect(JSON.stringify(get.body)).not.toContain('sk-live');
+    // Replacing the key destroys the old ciphertext; removing it destroys the new one.
+    await as('owner').put(`${base}/assistant`, { ...body, apiKey: 'sk-live-second-987654321' });
+    const replaced = (await assistantRecordsOf(w.repos()).get(t.workspaceId))!.apiKeyRef!;
+    expect(replaced).not.toBe(stored!.apiKeyRef);
+    expect(await w.repos().secrets.get(t.workspaceId, stored!.apiKeyRef!)).toBeNull();
     expect((await as('owner').put(`${base}/assistant`, { ...body, apiKey: null })).body.apiKeySet).toBe(false);
+    expect(await w.repos().secrets.get(t.workspaceId, replaced)).toBeNull();
   });
 
   it('refuses an OpenAI-compatible provider without a base URL, and a bad body, as problem+json', async () => {

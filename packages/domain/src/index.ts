@@ -114,7 +114,7 @@ export { checkFigures, extractFigures, collectFacts, readings, type Figure, type
 export { minimise, restore, type Minimised } from './assistant/minimise.js';
 export { rankProducts, scoreProduct, contentWords } from './assistant/matching.js';
 export type { AssistantRecords } from './assistant/ports.js';
-export { aiAuditExport, assistantKeyAad } from './assistant/records.js';
+export { aiAuditExport, assistantKeyAad, readAssistantApiKey, storeAssistantApiKey } from './assistant/records.js';
 export { AUTOMATION_TRIGGERS, MAX_ICE_BREAKERS, AUTOMATED_CHAT_DISCLOSURE, matchesKeywords, normaliseForMatch, validateRule, validateWelcome, decideDmAutomation, decideCommentAutomation, greetingText, type AutomationTrigger, type KeywordMatcher, type AutomationAction, type AutomationRule, type WelcomeSettings, type AutomationError, type DmAutomation } from './automations/rules.js';
 export type { AutomationRuleRepository, PrivateReplyLedger } from './automations/ports.js';
 export { SendCommentPrivateReply, PRIVATE_REPLY_JOB, type CommentEvent, type CommentToDmOutcome } from './automations/comment-to-dm.js';

@@ -88,24 +88,24 @@ export class SqlAssistantRecords implements AssistantRecords {
   // AssistantSettingsRepository
   async get(ws: WorkspaceId): Promise<AssistantSettings | null> {
     const rows = await this.s.execute<Row[]>(
-      `select workspace_id, enabled, provider, model, base_url, api_key_ciphertext, api_key_key_id, restore_personal_data, timeout_ms, updated_at from assistant_settings where workspace_id = ?`, [ws]);
+      `select workspace_id, enabled, provider, model, base_url, api_key_secret_id, restore_personal_data, timeout_ms, updated_at from assistant_settings where workspace_id = ?`, [ws]);
     const r = rows[0];
     if (!r) return null;
     return {
       workspaceId: Ids.workspace(r.workspace_id), enabled: Boolean(r.enabled), provider: r.provider as LlmProvider, model: r.model ?? null, baseUrl: r.base_url ?? null,
-      apiKey: r.api_key_ciphertext ? { keyId: r.api_key_key_id, data: r.api_key_ciphertext } : null,
+      apiKeyRef: r.api_key_secret_id ? Ids.secret(r.api_key_secret_id) : null,
       restorePersonalData: Boolean(r.restore_personal_data), timeoutMs: Number(r.timeout_ms), updatedAt: date(r.updated_at),
     };
   }
 
   async save(x: AssistantSettings): Promise<void> {
     await this.s.execute(
-      `insert into assistant_settings (workspace_id, enabled, provider, model, base_url, api_key_ciphertext, api_key_key_id, restore_personal_data, timeout_ms, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `insert into assistant_settings (workspace_id, enabled, provider, model, base_url, api_key_secret_id, restore_personal_data, timeout_ms, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (workspace_id) do update set enabled = excluded.enabled, provider = excluded.provider, model = excluded.model, base_url = excluded.base_url,
-         api_key_ciphertext = excluded.api_key_ciphertext, api_key_key_id = excluded.api_key_key_id, restore_personal_data = excluded.restore_personal_data,
+         api_key_secret_id = excluded.api_key_secret_id, restore_personal_data = excluded.restore_personal_data,
          timeout_ms = excluded.timeout_ms, updated_at = excluded.updated_at`,
-      [x.workspaceId, x.enabled, x.provider, x.model, x.baseUrl, x.apiKey?.data ?? null, x.apiKey?.keyId ?? null, x.restorePersonalData, x.timeoutMs, x.updatedAt], 'run');
+      [x.workspaceId, x.enabled, x.provider, x.model, x.baseUrl, x.apiKeyRef, x.restorePersonalData, x.timeoutMs, x.updatedAt], 'run');
   }
 
   // AutomationRuleRepository

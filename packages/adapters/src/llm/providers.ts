@@ -2,7 +2,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { ChatOllama } from '@langchain/ollama';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { OfflineAssistant, assistantKeyAad, type AssistantEngine, type AssistantEngineResolver, type AssistantSettingsRepository, type LlmProvider, type TokenCipher, type WorkspaceId } from '@palette/domain';
+import { OfflineAssistant, assistantKeyAad, readAssistantApiKey, type AssistantEngine, type AssistantEngineResolver, type AssistantSettingsRepository, type LlmProvider, type SecretRepository, type TokenCipher, type WorkspaceId } from '@palette/domain';
 import { LangchainAssistantEngine } from './langchain-engine.js';
 
 export interface LlmConfig {
@@ -63,15 +63,15 @@ export { assistantKeyAad };
  * that fails to decrypt is an error the use case turns into a fallback (never a silent key swap).
  */
 export class SettingsEngineResolver implements AssistantEngineResolver {
-  constructor(private readonly deps: { settings: () => AssistantSettingsRepository; cipher: TokenCipher | null; defaults: LlmConfig }) {}
+  constructor(private readonly deps: { settings: () => AssistantSettingsRepository; secrets: () => SecretRepository; cipher: TokenCipher | null; defaults: LlmConfig }) {}
 
   async engineFor(workspaceId: WorkspaceId): Promise<AssistantEngine> {
     const s = await this.deps.settings().get(workspaceId);
     if (!s) return createEngine(this.deps.defaults);
     let apiKey: string | null = null;
-    if (s.apiKey) {
+    if (s.apiKeyRef) {
       if (!this.deps.cipher) throw new Error('an API key is stored but no cipher is configured');
-      apiKey = await this.deps.cipher.decrypt(s.apiKey, assistantKeyAad(workspaceId));
+      apiKey = await readAssistantApiKey({ secrets: this.deps.secrets(), cipher: this.deps.cipher }, s);
     }
     return createEngine({ provider: s.provider, model: s.model, baseUrl: s.baseUrl, apiKey, timeoutMs: s.timeoutMs });
   }

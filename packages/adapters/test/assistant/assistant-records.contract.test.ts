@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { type AiAuditRecord, type AssistantRecords, type AutomationRule, type Repositories, type WorkspaceId } from '@palette/domain';
+import { Ids, type AiAuditRecord, type AssistantRecords, type AutomationRule, type Repositories, type WorkspaceId } from '@palette/domain';
 import { InMemoryAssistantRecords, InMemoryDatabase, createInMemoryRepositories } from '@palette/domain/in-memory';
 import { make, uuid } from '@palette/domain/testing';
 import { createMikroOrmRepositories, createSqlAssistantRecords, persistenceModule } from '../../src/persistence/index.js';
@@ -80,16 +80,20 @@ function assistantRecordsContract(name: string, make: () => Promise<Harness>) {
     afterAll(async () => { await h?.teardown(); });
     beforeEach(async () => { await h.reset(); const seeded = await seed(h); a = seeded[0]!; b = seeded[1]!; });
 
-    it('stores settings per workspace, API key as ciphertext and key id, and overwrites them', async () => {
-      const { records } = h.session();
+    it('stores settings per workspace, the API key as a reference to its secret, and overwrites them', async () => {
+      const { records, repos } = h.session();
       expect(await records.get(a.ws.id)).toBeNull();
+      const secretId = Ids.secret(uuid(0x50, '00000001'));
       const settings = { workspaceId: a.ws.id, enabled: true, provider: 'openai_compatible' as const, model: 'qwen2.5', baseUrl: 'http://127.0.0.1:8080/v1',
-        apiKey: { keyId: 'k1', data: 'ciphertext; base64==' }, restorePersonalData: false, timeoutMs: 15_000, updatedAt: NOW };
-      await records.save(settings);
+        apiKeyRef: secretId, restorePersonalData: false, timeoutMs: 15_000, updatedAt: NOW };
+      await repos.uow.run(async () => {
+        await repos.secrets.save({ id: secretId, workspaceId: a.ws.id, purpose: 'llm_api_key', ciphertext: { keyId: 'k1', data: 'ciphertext; base64==' }, aad: `assistant_api_key:${a.ws.id}`, createdAt: NOW });
+        await records.save(settings);
+      });
       expect(await h.session().records.get(a.ws.id)).toEqual(settings);
       expect(await h.session().records.get(b.ws.id)).toBeNull();
-      await h.session().records.save({ ...settings, apiKey: null, provider: 'offline', model: null, baseUrl: null, enabled: false, updatedAt: at(5) });
-      expect(await h.session().records.get(a.ws.id)).toMatchObject({ apiKey: null, provider: 'offline', enabled: false, updatedAt: at(5) });
+      await h.session().records.save({ ...settings, apiKeyRef: null, provider: 'offline', model: null, baseUrl: null, enabled: false, updatedAt: at(5) });
+      expect(await h.session().records.get(a.ws.id)).toMatchObject({ apiKeyRef: null, provider: 'offline', enabled: false, updatedAt: at(5) });
     });
 
     it('keeps one audit record per message, lists a conversation newest first, and never across workspaces', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Container } from 'inversify';
 import {
-  DEFAULT_ASSISTANT_TIMEOUT_MS, Ids, LLM_PROVIDERS, assistantKeyAad,
+  DEFAULT_ASSISTANT_TIMEOUT_MS, Ids, LLM_PROVIDERS, storeAssistantApiKey,
   type AiAuditRecord, type AssistantRecords, type AssistantSettings, type Repositories,
 } from '@palette/domain';
 import { InMemoryAssistantRecords, InMemoryDatabase } from '@palette/domain/in-memory';
@@ -55,7 +55,7 @@ const AuditDto = z.object({
 }).meta({ id: 'AiAuditRecord', description: 'One assistant turn: provider, model, latency, tokens, tool calls with arguments and results, the checks it passed. Never the prompt, message text or secrets.' });
 
 const settingsDto = (s: AssistantSettings | null): z.input<typeof SettingsDto> => s
-  ? { enabled: s.enabled, provider: s.provider, model: s.model, baseUrl: s.baseUrl, apiKeySet: s.apiKey !== null, restorePersonalData: s.restorePersonalData, timeoutMs: s.timeoutMs, updatedAt: s.updatedAt.toISOString() }
+  ? { enabled: s.enabled, provider: s.provider, model: s.model, baseUrl: s.baseUrl, apiKeySet: s.apiKeyRef !== null, restorePersonalData: s.restorePersonalData, timeoutMs: s.timeoutMs, updatedAt: s.updatedAt.toISOString() }
   : { enabled: true, provider: 'offline', model: null, baseUrl: null, apiKeySet: false, restorePersonalData: false, timeoutMs: DEFAULT_ASSISTANT_TIMEOUT_MS, updatedAt: null };
 
 const auditDto = (r: AiAuditRecord): z.input<typeof AuditDto> => ({
@@ -85,18 +85,21 @@ export const assistantRoutes = (c: Container) => [
     async ({ principal, body, requestId }) => {
       const { repos, records, clock, ids } = assistantServices(c);
       if (body.provider === 'openai_compatible' && body.baseUrl === null) throw HttpProblem.unprocessable('An OpenAI-compatible provider needs its base URL.', 'assistant.base_url_required');
-      let encrypted: AssistantSettings['apiKey'] | undefined;
-      if (typeof body.apiKey === 'string') {
-        // The Instagram token keyring is the server's TokenCipher; without it no secret can be stored.
-        if (!c.isBound(TOKENS.Instagram)) throw new HttpProblem('unavailable', { detail: 'Encryption is not set up on this server: an API key cannot be stored.' });
-        encrypted = await c.get(TOKENS.Instagram).cipher.encrypt(body.apiKey, assistantKeyAad(principal.workspaceId));
-      }
+      // The Instagram token keyring is the server's TokenCipher; without it no secret can be stored.
+      if (typeof body.apiKey === 'string' && !c.isBound(TOKENS.Instagram)) throw new HttpProblem('unavailable', { detail: 'Encryption is not set up on this server: an API key cannot be stored.' });
       const saved = await repos.uow.run(async () => {
         const current = await records.get(principal.workspaceId);
         const now = clock.now();
+        let apiKeyRef = current?.apiKeyRef ?? null;
+        if (body.apiKey !== undefined) {
+          // Replaced or removed: the old ciphertext goes at once, in the same transaction.
+          if (apiKeyRef) await repos.secrets.destroy(principal.workspaceId, apiKeyRef);
+          apiKeyRef = body.apiKey === null ? null
+            : await storeAssistantApiKey({ secrets: repos.secrets, cipher: c.get(TOKENS.Instagram).cipher, ids }, { workspaceId: principal.workspaceId, apiKey: body.apiKey, now });
+        }
         const next: AssistantSettings = {
           workspaceId: principal.workspaceId, enabled: body.enabled, provider: body.provider, model: body.model, baseUrl: body.baseUrl,
-          apiKey: body.apiKey === null ? null : encrypted ?? current?.apiKey ?? null,
+          apiKeyRef,
           restorePersonalData: body.restorePersonalData, timeoutMs: body.timeoutMs, updatedAt: now,
         };
         await records.save(next);

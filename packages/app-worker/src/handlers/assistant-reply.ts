@@ -53,7 +53,7 @@ export function respondToCustomerFactory(deps: AssistantWorkerDeps): () => Respo
       ...repos, aiAudit: records, assistantSettings: records, automations: records,
       catalog: new CatalogForAssistant(new CatalogQueries(repos)),
       orderDesk: new OrderDeskForAssistant({ orders: repos.orders, draft: new DraftOrder({ ...repos, clock, ids }) }),
-      engines: new SettingsEngineResolver({ settings: () => records, cipher: deps.cipher, defaults: deps.llm }),
+      engines: new SettingsEngineResolver({ settings: () => records, secrets: () => repos.secrets, cipher: deps.cipher, defaults: deps.llm }),
       outbound: new QueueOutboundMessage({ ...repos, jobs: deps.jobs(), clock, ids }),
       clock, ids,
     });

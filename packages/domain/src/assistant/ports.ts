@@ -1,4 +1,4 @@
-import type { ContactId, ConversationId, MessageId, WorkspaceId } from '../shared/ids.js';
+import type { ContactId, ConversationId, MessageId, SecretId, WorkspaceId } from '../shared/ids.js';
 import type { Result } from '../shared/result.js';
 import type { OrderStatus } from '../orders/order.js';
 import type { BusinessProfile } from '../accounts/workspace.js';
@@ -121,7 +121,8 @@ export interface AssistantSettings {
   readonly provider: LlmProvider;
   readonly model: string | null;
   readonly baseUrl: string | null;
-  readonly apiKey: { readonly keyId: string; readonly data: string } | null;
+  /** The provider API key lives in the secrets table like Instagram tokens, so key rotation re-encrypts it. */
+  readonly apiKeyRef: SecretId | null;
   /** Whether placeholders for the customer's own details may be restored in a reply. */
   readonly restorePersonalData: boolean;
   readonly timeoutMs: number;

@@ -1,4 +1,7 @@
-import type { AiAuditRecord } from './ports.js';
+import { Ids, type SecretId, type WorkspaceId } from '../shared/ids.js';
+import type { IdGenerator } from '../shared/ports.js';
+import type { SecretRepository, TokenCipher } from '../instagram/ports.js';
+import type { AiAuditRecord, AssistantSettings } from './ports.js';
 
 /** An AI audit record as an export bundle carries it (JSON-safe, same fields as the merchant sees). */
 export function aiAuditExport(r: AiAuditRecord): Readonly<Record<string, unknown>> {
@@ -11,3 +14,22 @@ export function aiAuditExport(r: AiAuditRecord): Readonly<Record<string, unknown
 
 /** The AAD of a workspace's LLM API key: the ciphertext only decrypts on its own settings row. */
 export const assistantKeyAad = (workspaceId: string): string => `assistant_api_key:${workspaceId}`;
+
+/** Encrypts a workspace's LLM API key into the secrets table; returns the reference the settings keep. */
+export async function storeAssistantApiKey(
+  deps: { secrets: SecretRepository; cipher: TokenCipher; ids: IdGenerator },
+  input: { workspaceId: WorkspaceId; apiKey: string; now: Date },
+): Promise<SecretId> {
+  const aad = assistantKeyAad(input.workspaceId);
+  const id = Ids.secret(deps.ids.next());
+  await deps.secrets.save({ id, workspaceId: input.workspaceId, purpose: 'llm_api_key', ciphertext: await deps.cipher.encrypt(input.apiKey, aad), aad, createdAt: input.now });
+  return id;
+}
+
+/** The plaintext key, or null when none is set. A missing secret row is an error, not "no key": the settings say one exists. */
+export async function readAssistantApiKey(deps: { secrets: SecretRepository; cipher: TokenCipher }, settings: AssistantSettings): Promise<string | null> {
+  if (!settings.apiKeyRef) return null;
+  const secret = await deps.secrets.get(settings.workspaceId, settings.apiKeyRef);
+  if (!secret) throw new Error('the assistant API key the settings refer to is missing');
+  return deps.cipher.decrypt(secret.ciphertext, assistantKeyAad(settings.workspaceId));
+}

@@ -20,7 +20,7 @@ export async function assistantWorld(engine: AssistantEngine, options: { timeout
   const sent: Array<{ author: OutboundAuthor; text: string }> = [];
   let n = 100;
   const outbound = { execute: async (cmd: { workspaceId: WorkspaceId; conversationId: ConversationId; author: OutboundAuthor; text: string }) => { sent.push({ author: cmd.author, text: cmd.text }); return ok({ message: { id: Ids.message(uuid(n++)) } as never }); } };
-  if (options.timeoutMs) await records.save({ workspaceId: ws.id, enabled: true, provider: 'openai_compatible', model: null, baseUrl: null, apiKey: null, restorePersonalData: false, timeoutMs: options.timeoutMs, updatedAt: now });
+  if (options.timeoutMs) await records.save({ workspaceId: ws.id, enabled: true, provider: 'openai_compatible', model: null, baseUrl: null, apiKeyRef: null, restorePersonalData: false, timeoutMs: options.timeoutMs, updatedAt: now });
   const useCase = new RespondToCustomer({
     ...repos, aiAudit: records, assistantSettings: records, automations: records, catalog: new FixtureCatalog(), orderDesk: new FixtureOrderDesk(),
     engines: { engineFor: async () => engine }, outbound, clock, ids: new SequentialIds('11111111'),
