@@ -68,6 +68,7 @@ export function mountRoutes(router: Router, routes: RouteTable, options: MountOp
 
 function routeHandler(route: RouteDefinition, options: MountOptions): RequestHandler {
   const form = route.bodyType === 'form';
+  const csv = route.bodyType === 'csv';
   const raw = route.bodyType === 'raw' && options.rawParser !== undefined;
   const parser = form && options.formParser ? options.formParser : raw ? options.rawParser! : route.rawBody ? options.rawJsonParser : options.jsonParser;
   return async (req, res) => {
@@ -80,7 +81,10 @@ function routeHandler(route: RouteDefinition, options: MountOptions): RequestHan
     if (form && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is('application/x-www-form-urlencoded')) {
       throw new HttpProblem('unsupported-media-type', { detail: 'Send the request body as application/x-www-form-urlencoded.' });
     }
-    if (!form && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is(JSON_MEDIA_TYPES)) {
+    if (csv && STATE_CHANGING.has(req.method) && !req.is('text/csv')) {
+      throw new HttpProblem('unsupported-media-type', { detail: 'Send the file as text/csv.', headers: { 'Accept-Post': 'text/csv' } });
+    }
+    if (!form && !csv && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is(JSON_MEDIA_TYPES)) {
       throw new HttpProblem('unsupported-media-type', {
         detail: 'Send the request body as application/json.',
         ...(ACCEPT_HEADER[req.method] === undefined ? {} : { headers: { [ACCEPT_HEADER[req.method] as string]: 'application/json' } }),

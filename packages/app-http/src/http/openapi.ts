@@ -191,6 +191,7 @@ function operation(route: RouteDefinition, schemas: SchemaCollector, problemRef:
     ...(route.description === undefined ? {} : { description: route.description }),
     tags: route.tags,
     ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.bodyType === 'csv' ? { requestBody: { required: true as const, content: { 'text/csv': { schema: { type: 'string', format: 'binary' } } } } } : {}),
     ...(route.body ? { requestBody: { required: true as const, content: { [route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: schemas.convert(route.body, 'input') } } } } : {}),
     responses,
     ...(route.auth !== 'public' ? { security: [{ session: [] }] } : {}),

@@ -53,9 +53,11 @@ export interface RouteSpec<
   readonly rawBody?: boolean;
   /**
    * `form`: application/x-www-form-urlencoded (Meta's signed_request callbacks); `raw`: JSON media
-   * types kept as bytes only, unparsed (`ctx.rawBody`), so a signature is checked before any parsing.
+   * types kept as bytes only, unparsed (`ctx.rawBody`), so a signature is checked before any parsing;
+   * `csv`: a text/csv body left unread for the handler to stream from `ctx.req` (files larger than
+   * the JSON body limit, such as a 50,000-row catalog).
    */
-  readonly bodyType?: 'json' | 'form' | 'raw';
+  readonly bodyType?: 'json' | 'form' | 'raw' | 'csv';
 }
 
 type Fields<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
@@ -104,7 +106,7 @@ export interface RouteDefinition {
   readonly responses: ResponseSpecs;
   readonly problems: readonly ProblemSlug[];
   readonly rawBody: boolean;
-  readonly bodyType?: 'json' | 'form' | 'raw';
+  readonly bodyType?: 'json' | 'form' | 'raw' | 'csv';
   readonly handler: (ctx: RouteContext<unknown, unknown, unknown, RouteAuth>) => Promise<AnyReply | void> | AnyReply | void;
 }
 
@@ -170,7 +172,7 @@ export function defineRoute<
     responses: spec.responses,
     problems: [...(spec.problems ?? [])],
     rawBody: spec.rawBody ?? false,
-    ...(spec.bodyType === 'form' || spec.bodyType === 'raw' ? { bodyType: spec.bodyType } : {}),
+    ...(spec.bodyType === 'form' || spec.bodyType === 'raw' || spec.bodyType === 'csv' ? { bodyType: spec.bodyType } : {}),
     // The public signature is the typed one; the table stores it type-erased, and mountRoutes
     // only calls it with a context built from this same spec.
     handler: handler as unknown as RouteDefinition['handler'],
@@ -186,6 +188,7 @@ export function automaticProblems(route: RouteDefinition): ProblemSlug[] {
   if (route.auth !== 'public' && STATE_CHANGING.has(route.method.toUpperCase())) slugs.push('csrf');
   if (route.params || route.query || route.body) slugs.push('validation');
   if (route.body) slugs.push('malformed-json', 'payload-too-large', 'unsupported-media-type');
+  else if (route.bodyType === 'csv') slugs.push('payload-too-large', 'unsupported-media-type');
   else if (STATE_CHANGING.has(route.method.toUpperCase())) slugs.push('unsupported-media-type');
   slugs.push('rate-limited', 'internal');
   return slugs;

@@ -4,6 +4,7 @@ import { Ids, type ProductWithAvailability } from '@palette/domain';
 import { exportCatalogCsv, importCatalogCsv, type ImportReport } from '@palette/adapters/catalog';
 import { IDEMPOTENCY_DESCRIPTION, idempotent } from '../http/idempotency.js';
 import { decodeCursor, pageFrom, pageOf, pageQuery } from '../http/pagination.js';
+import { withCsvUpload } from '../http/csv-upload.js';
 import { HttpProblem } from '../http/problem.js';
 import { defineRoute } from '../http/route.js';
 import { TOKENS } from '../tokens.js';
@@ -38,6 +39,7 @@ export const toReportDto = (r: ImportReport): z.input<typeof ImportReportDto> =>
 
 /** CSV in a JSON body: the API only takes JSON. Files beyond BODY_LIMIT go through the CLI import (streamed from disk). */
 export const CsvImportBody = z.object({ csv: z.string().max(50_000_000), dryRun: z.boolean().default(false) }).strict();
+export const CsvUploadQuery = z.object({ dryRun: z.enum(['true', 'false']).optional().describe('`true` checks every row and imports nothing.') });
 
 const wsParams = z.object({ workspaceId: z.uuid() });
 const productParams = z.object({ workspaceId: z.uuid(), productId: z.uuid() });
@@ -200,6 +202,19 @@ export const catalogRoutes = (c: Container) => [
     },
     async ({ principal, body }) => {
       const report = await importCatalogCsv({ workspaceId: principal.workspaceId, source: () => once(body.csv), importer: commerce(c).imports, actor: { kind: 'user', id: principal.userId }, dryRun: body.dryRun });
+      return { status: 200, body: toReportDto(report) };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'post', path: '/api/workspaces/:workspaceId/catalog/import.csv', tags: ['catalog'], auth: 'session', permission: 'catalog.write', params: wsParams, query: CsvUploadQuery,
+      summary: 'Import products and variants from an uploaded CSV file (any size up to 64 MB)',
+      description: 'The same import as `catalog/import`, with the file itself as the body (`Content-Type: text/csv`) instead of a JSON string, so files above the JSON body limit (a 50,000-row catalog) go in one request. The file is streamed, never held in memory. `?dryRun=true` only checks.',
+      bodyType: 'csv',
+      responses: { 200: { description: 'What was checked and whether it was applied', body: ImportReportDto } },
+    },
+    async ({ principal, query, req }) => {
+      const report = await withCsvUpload(req, (source) => importCatalogCsv({ workspaceId: principal.workspaceId, source, importer: commerce(c).imports, actor: { kind: 'user', id: principal.userId }, dryRun: query.dryRun === 'true' }));
       return { status: 200, body: toReportDto(report) };
     },
   ),

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { Container } from 'inversify';
 import { Ids, type StockMovement } from '@palette/domain';
 import { exportStockCsv, importStockCsv } from '@palette/adapters/catalog';
+import { withCsvUpload } from '../http/csv-upload.js';
 import { decodeCursor, pageFrom, pageOf, pageQuery } from '../http/pagination.js';
 import { HttpProblem } from '../http/problem.js';
 import { defineRoute } from '../http/route.js';
 import { TOKENS } from '../tokens.js';
-import { CsvImportBody, ImportReportDto, toReportDto } from './catalog.route.js';
+import { CsvImportBody, CsvUploadQuery, ImportReportDto, toReportDto } from './catalog.route.js';
 import { commerce, commerceProblem, sendCsv } from './commerce-services.js';
 
 const LevelDto = z.object({
@@ -121,6 +122,19 @@ export const inventoryRoutes = (c: Container) => [
     },
     async ({ principal, body }) => {
       const report = await importStockCsv({ workspaceId: principal.workspaceId, source: () => once(body.csv), importer: commerce(c).imports, actor: { kind: 'user', id: principal.userId }, dryRun: body.dryRun });
+      return { status: 200, body: toReportDto(report) };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'post', path: '/api/workspaces/:workspaceId/inventory/import.csv', tags: ['inventory'], auth: 'session', permission: 'inventory.write', params: wsParams, query: CsvUploadQuery,
+      summary: 'Import stock counts from an uploaded CSV file (sku,on_hand)',
+      description: 'The same stock take as `inventory/import`, with the file itself as the body (`Content-Type: text/csv`), streamed, up to 64 MB. `?dryRun=true` only checks.',
+      bodyType: 'csv',
+      responses: { 200: { description: 'What was checked and whether it was applied', body: ImportReportDto } },
+    },
+    async ({ principal, query, req }) => {
+      const report = await withCsvUpload(req, (source) => importStockCsv({ workspaceId: principal.workspaceId, source, importer: commerce(c).imports, actor: { kind: 'user', id: principal.userId }, dryRun: query.dryRun === 'true' }));
       return { status: 200, body: toReportDto(report) };
     },
   ),
