@@ -30,7 +30,7 @@ describe('npm start (scripts/start.ts)', () => {
     const [command, ...args] = manifest.scripts['start']!.split(' ');
     expect(command).toBe('node');
     const child = spawn(process.execPath, args, {
-      cwd: root, env: { ...process.env, PORT: String(port), PALETTE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root, env: { ...process.env, PORT: String(port), PALETTE_DATA_DIR: dataDir, DATABASE_URL: '', INSTAGRAM_GRAPH_URL: '', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       let out = '';
@@ -46,6 +46,13 @@ describe('npm start (scripts/start.ts)', () => {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ana', email: 'ana@example.com', password: 'a long passphrase' }),
       });
       expect(register.status).toBe(201);
+      // Sandbox mode (no INSTAGRAM_GRAPH_URL): the simulator runs in-process and the sandbox API is live.
+      const cookie = register.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const me = (await (await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { cookie } })).json()) as { memberships: Array<{ workspaceId: string }> };
+      const sandbox = await fetch(`http://127.0.0.1:${port}/api/workspaces/${me.memberships[0]!.workspaceId}/sandbox`, { headers: { cookie } });
+      expect(sandbox.status).toBe(200);
+      expect(await sandbox.json()).toEqual({ account: null, customers: [], sends: [] });
+      expect(out).toMatch(/Instagram sandbox \(simulator\) at http:\/\/127\.0\.0\.1:\d+\//);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

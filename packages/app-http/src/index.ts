@@ -15,3 +15,4 @@ export type { ReadinessCheck, ReadinessChecks, CheckStatus } from './http/operat
 export type { RateLimitOptions } from './http/rate-limit.js';
 export { startHttpService, announce, runMain } from './start-http.js';
 export { InMemoryFailedJobs, jobsModule, type FailedJob, type FailedJobs } from './jobs/failed-jobs.js';
+export { simulatorSandbox, type SandboxPort, type SandboxAction, type SandboxCustomer, type SandboxSend, type SandboxMessage } from './routes/sandbox-port.js';

@@ -1,7 +1,7 @@
 import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 import { ManageInvitations, ManageTeam, RegisterAccount, type Clock, type Digest, type IdempotencyStore, type IdGenerator, type Mailer, type Repositories, type UnitOfWork, type WorkspaceFactoryOptions } from '@palette/domain';
-import { createInMemoryRepositories, InMemoryDatabase, InMemoryIdempotencyStore } from '@palette/domain/in-memory';
-import { createMikroOrmRepositories, createSqlIdempotencyStore, MikroOrmSession, type DatabaseOrm } from '@palette/adapters/persistence';
+import { createInMemoryRepositories, InMemoryDatabase, InMemoryIdempotencyStore, InMemoryRequestLog } from '@palette/domain/in-memory';
+import { createMikroOrmRepositories, createSqlIdempotencyStore, MikroOrmSession, SqlRequestLog, type DatabaseOrm } from '@palette/adapters/persistence';
 import { Auditor } from './audit/auditor.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -26,6 +26,7 @@ export function cryptoModule(options: { scrypt?: ScryptParams } = {}): Container
 export function mikroOrmModule(orm: DatabaseOrm): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.Repositories).toResolvedValue((): Repositories => createMikroOrmRepositories(orm)).inRequestScope();
+    bind(TOKENS.RequestLog).toConstantValue(new SqlRequestLog(orm));
   });
 }
 
@@ -33,6 +34,7 @@ export function mikroOrmModule(orm: DatabaseOrm): ContainerModule {
 export function inMemoryModule(repos: Repositories = createInMemoryRepositories()): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.Repositories).toConstantValue(repos);
+    bind(TOKENS.RequestLog).toConstantValue(new InMemoryRequestLog());
   });
 }
 

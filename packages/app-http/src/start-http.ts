@@ -3,6 +3,7 @@ import { authModule, sessionAuthenticator } from './auth/auth-module.js';
 import { buildContainer } from './composition-root.js';
 import { formatConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
+import { recordRequests } from './http/request-log.js';
 import type { ReadinessChecks } from './http/operational.js';
 import { createLogger, type Logger } from './logger.js';
 import { jobsModule, type FailedJobs } from './jobs/failed-jobs.js';
@@ -10,31 +11,40 @@ import { cryptoModule, mikroOrmModule, useCasesModule } from './modules.js';
 import { featureRoutes } from './routes/feature-routes.js';
 import { instagramHttpDepsFromEnv, type InstagramHttpDeps } from './routes/instagram.route.js';
 import { registerInstagramWebhookMetrics } from './routes/instagram-webhooks.route.js';
+import type { SandboxPort } from './routes/sandbox-port.js';
 import { TOKENS } from './tokens.js';
 import type { JobQueue } from '@palette/domain';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type ProcessLike, type RunningServer } from './server.js';
 
 /**
  * Composes and starts the HTTP service on an opened, migrated database. Shared by this package's
  * main (HTTP alone) and the root launcher (HTTP and worker in one process on the embedded default).
  */
-export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks; failedJobs?: FailedJobs; jobs?: JobQueue; instagram?: InstagramHttpDeps }): Promise<RunningServer> {
+export async function startHttpService(input: { config: Config; logger: Logger; database: Database; checks?: ReadinessChecks; failedJobs?: FailedJobs; jobs?: JobQueue; instagram?: InstagramHttpDeps; sandbox?: SandboxPort; webRoot?: string; proc?: ProcessLike }): Promise<RunningServer> {
   const { config, logger, database } = input;
   const container = buildContainer({ config, logger, modules: [cryptoModule(), mikroOrmModule(database.orm), useCasesModule(), authModule(config, logger), jobsModule(input.failedJobs)] });
   // The producer side of the queue (webhook deliveries, revocation deletions); the worker's own in `npm start`.
   if (input.jobs) container.bind(TOKENS.JobQueue).toConstantValue(input.jobs);
   // Instagram connect (Graph client, limiter, token cipher): from INSTAGRAM_* and the keyring unless given.
   container.bind(TOKENS.Instagram).toConstantValue(input.instagram ?? instagramHttpDepsFromEnv(process.env, { orm: database.orm, dataDir: config.dataDir }));
+  // The sandbox routes exist only beside an in-process simulator (`npm start` in sandbox mode).
+  if (input.sandbox) container.bind(TOKENS.Sandbox).toConstantValue(input.sandbox);
+  const requestRecorder = recordRequests({ log: container.get(TOKENS.RequestLog), ids: container.get(TOKENS.Ids), clock: container.get(TOKENS.Clock), logger });
   const app = createApp({
     config,
     logger,
+    requestRecorder,
     registerMetrics: registerInstagramWebhookMetrics(container),
     routes: featureRoutes(container),
     authenticator: sessionAuthenticator(container, config),
     checks: { database: () => database.ping(), ...input.checks },
+    ...(input.webRoot ? { webRoot: input.webRoot } : {}),
   });
-  const running = await startServer(app, config, logger);
+  // `proc`: signals and exit; a test running the product in its own process passes a stand-in.
+  const running = await startServer(app, config, logger, input.proc);
   running.onShutdown('database', () => database.close());
+  // Hooks run last-registered first: the buffered request log is written before the database closes.
+  running.onShutdown('request-log', () => requestRecorder.stop());
   return running;
 }
 

@@ -1,7 +1,8 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { FailedJobs } from './jobs/failed-jobs.js';
-import type { JobQueue } from '@palette/domain';
+import type { JobQueue, RequestLog } from '@palette/domain';
 import type { InstagramHttpDeps } from './routes/instagram.route.js';
+import type { SandboxPort } from './routes/sandbox-port.js';
 import type { Clock, Digest, IdGenerator, ManageTeam, PasswordHasher, RegisterAccount, Repositories, WorkspaceFactoryOptions } from '@palette/domain';
 import type { AuthPolicy, AuthRecords, ConfirmPasswordReset, LogIn, Mailer, ManageAccount, ManageSessions, RequestPasswordReset, SecretTokenGenerator } from '@palette/domain';
 import type { Config } from './config.js';
@@ -44,4 +45,8 @@ export const TOKENS = {
   JobQueue: Symbol.for('palette.JobQueue') as ServiceIdentifier<JobQueue>,
   /** Instagram connect: Graph client, limiter and token cipher (src/routes/instagram.route.ts). Unbound, the connect routes answer 503. */
   Instagram: Symbol.for('palette.Instagram') as ServiceIdentifier<InstagramHttpDeps>,
+  /** Optional: the in-process Instagram simulator (`npm start` sandbox mode). Unbound, the sandbox routes answer 404. */
+  Sandbox: Symbol.for('palette.Sandbox') as ServiceIdentifier<SandboxPort>,
+  /** The stored API request log (written by the request recorder, read by the audit routes). */
+  RequestLog: Symbol.for('palette.RequestLog') as ServiceIdentifier<RequestLog>,
 } as const;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { can, ROLES, type Role } from '@palette/domain';
 import { openDatabase, persistenceModule, type Database } from '@palette/adapters/persistence';
 import { pathParameterNames, type RouteDefinition } from '../src/http/route.js';
+import { FAKE_SANDBOX_IGSID } from './support/sandbox-fake.js';
 import { buildWorkspaceApp, seedFailedJob, seedTenant, TEST_USER_HEADER, type Tenant, type WorkspaceApp } from './support/workspace-fixtures.js';
 
 // Reliability checks 18 (route × foreign id → 404), 19 (role × route → the permission table) and
@@ -33,6 +34,7 @@ const PARAM_FIXTURES: Readonly<Record<string, (t: Tenant) => string>> = {
 /** A valid body per route, so the handler (not the validator) answers. A new route with a body needs a line here. */
 const SAMPLE_BODIES: Readonly<Record<string, (t: Tenant) => unknown>> = {
   'PATCH /api/workspaces/:workspaceId': () => ({ version: 1, name: 'Renamed shop' }),
+  'PUT /api/workspaces/:workspaceId/privacy/retention': () => ({ days: { messages: 14 } }),
   'PATCH /api/workspaces/:workspaceId/members/:memberId': () => ({ role: 'analyst' }),
   'POST /api/workspaces/:workspaceId/invitations': () => ({ email: 'new.person@example.com', role: 'agent' }),
   'POST /api/workspaces/:workspaceId/instagram/webhooks/quarantined/replay': () => ({}),
@@ -57,6 +59,9 @@ const SAMPLE_BODIES: Readonly<Record<string, (t: Tenant) => unknown>> = {
   'PUT /api/workspaces/:workspaceId/automations/rules/:ruleId': () => ({ name: 'Human', trigger: 'dm_keyword', matcher: { keywords: ['human'], mode: 'exact' }, action: { kind: 'handoff' } }),
   'PUT /api/workspaces/:workspaceId/automations/welcome': () => ({ greetingEnabled: true, greetingText: 'Welcome!', iceBreakers: ['Do you ship abroad?'] }),
   'POST /api/workspaces/:workspaceId/conversations/:conversationId/messages': () => ({ text: 'Walk reply' }),
+  // The fake sandbox (support/sandbox-fake.ts) gives every account this customer.
+  'POST /api/workspaces/:workspaceId/sandbox/customers': () => ({ username: 'walk.customer2', name: 'Walk Customer' }),
+  'POST /api/workspaces/:workspaceId/sandbox/sends': () => ({ igsid: FAKE_SANDBOX_IGSID, kind: 'dm', text: 'Walk DM' }),
 };
 
 /**

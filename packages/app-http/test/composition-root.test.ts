@@ -16,8 +16,8 @@ const config = (() => {
   return loaded.value;
 })();
 
-/** Bound by the entry point only when the process has them (a queue producer, an Instagram app); the routes say so when absent. */
-const OPTIONAL_TOKENS: ReadonlySet<string> = new Set(['JobQueue', 'Instagram']);
+/** Bound by the entry point only when the process has them (a queue producer, an Instagram app, the sandbox simulator); the routes say so when absent. */
+const OPTIONAL_TOKENS: ReadonlySet<string> = new Set(['JobQueue', 'Instagram', 'Sandbox']);
 
 describe('composition root', () => {
   it('binds and resolves every token with the app modules loaded', () => {

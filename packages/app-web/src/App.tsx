@@ -4,8 +4,10 @@ import { CatalogPage, InventoryPage } from './pages/catalog.js';
 import { OrdersPage } from './pages/orders.js';
 import { ConversationPage, InboxPage } from './pages/inbox.js';
 import { AcceptInvitationPage, LogInPage, ResetPasswordPage, SignUpPage } from './pages/auth.js';
-import { AreaPage, CollectionPage, ItemPage } from './pages/resources.js';
+import { CollectionPage, ItemPage } from './pages/resources.js';
 import { makeContext, WorkspaceShell, type WorkspaceContext } from './pages/shell.js';
+import { PrivacyPage } from './pages/privacy.js';
+import { SandboxPage } from './pages/sandbox.js';
 import { TeamPage } from './pages/team.js';
 import { HomePage, SettingsPage } from './pages/workspace.js';
 import { match, navigate, useLocation } from './router.js';
@@ -33,10 +35,11 @@ function WorkspacePage({ ctx, path }: { ctx: WorkspaceContext; path: string }) {
   if (item('products')) return <ItemPage ctx={ctx} name="products" id={item('products')!} title="Product" />;
   if (rest === '/inventory') return <InventoryPage ctx={ctx} />;
   if (rest === '/inbox') return <InboxPage ctx={ctx} />;
+  if (rest === '/sandbox') return <SandboxPage ctx={ctx} />;
   if (item('conversations')) return <ConversationPage key={item('conversations')} ctx={ctx} id={item('conversations')!} />;
   if (rest === '/contacts') return <CollectionPage ctx={ctx} title="Contacts" name="contacts" itemLabel="contact" description="The Instagram customers who wrote to you. Open one for consent, restrictions, export and erasure." />;
   if (item('contacts')) return <ItemPage ctx={ctx} name="contacts" id={item('contacts')!} title="Contact" />;
-  if (rest === '/privacy') return <AreaPage ctx={ctx} title="Privacy centre" prefix="privacy" lead="Retention, data-subject requests, exports and deletion receipts." />;
+  if (rest === '/privacy') return <PrivacyPage ctx={ctx} />;
   if (rest === '/reports')
     return (
       <Suspense fallback={<Loading label="Loading charts…" />}>

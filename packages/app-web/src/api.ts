@@ -68,7 +68,8 @@ export async function api<T = unknown>(method: string, path: string, options: Re
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'network', 'The server could not be reached', 'Check your connection and try again.', undefined, [], undefined);
   }
-  if (res.status === 204 || res.status === 202) return undefined as T;
+  // 202 answers carry a body worth reading (an export job's id and status); only 204 has none.
+  if (res.status === 204) return undefined as T;
   const text = await res.text();
   const data: unknown = text === '' ? undefined : safeJson(text);
   if (res.ok) return data as T;

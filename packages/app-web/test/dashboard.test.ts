@@ -10,6 +10,8 @@ import { startDashboard, type Dashboard } from './support/browser-harness.js';
 import { Ids, ReceiveInboundMessage, type WorkspaceId } from '@palette/domain';
 import { make } from '@palette/domain/testing';
 import { TOKENS } from '../../app-http/src/tokens.js';
+import { InMemoryDatabase, InMemoryPrivacyStores } from '@palette/domain/in-memory';
+import { call, seedShop } from './support/seed.js';
 
 let d: Dashboard;
 // A page flow takes a few seconds here; the bound is for a busy 2-core CI machine, not a target.
@@ -402,5 +404,144 @@ describe('the dashboard in Chromium', () => {
       expect(overflow, `horizontal overflow on ${path || 'home'}`).toBeLessThanOrEqual(0);
     }
     await d.screenshot(page, 'phone-orders');
+  }, BROWSER_TEST_MS);
+});
+
+describe('contact panel, AI audit, privacy centre and connection health (in-memory harness)', () => {
+  const completeExport = async (workspaceId: string) => {
+    const repos = d.app.container.get(TOKENS.Repositories);
+    if (!(repos.uow instanceof InMemoryDatabase)) throw new Error('in-memory harness expected');
+    const entry = (await repos.audit.list(Ids.workspace(workspaceId), { action: 'contact.export_requested', limit: 1 }))[0];
+    const exportId = String(entry?.details.exportId);
+    // What the export-bundle job does once it has built the zip.
+    new InMemoryPrivacyStores(repos.uow).complete(exportId, new Uint8Array([80, 75, 5, 6]), 'e'.repeat(64), new Date());
+    return exportId;
+  };
+
+  it('shows the contact beside the conversation and runs its privacy actions: object, restrict, withdraw, export, erase', async () => {
+    const { page } = await d.newPage();
+    const shop = await seedShop(d, page);
+    await page.goto(`/w/${shop.workspaceId}/conversations/${shop.conversationId}`);
+    const panel = page.getByRole('region', { name: 'Contact' });
+    await panel.getByText('Marta Rose').waitFor();
+    await panel.getByText(/^@marta\.rose/).waitFor();
+    await panel.getByRole('link', { name: /^Order / }).waitFor();
+    expect(await panel.getByRole('link', { name: /^Order / }).getAttribute('href')).toBe(`/w/${shop.workspaceId}/orders/${shop.orderId}`);
+
+    await panel.getByRole('button', { name: 'Object to AI processing' }).click();
+    await panel.getByText('Objects to AI processing: yes').waitFor();
+    await panel.getByRole('button', { name: 'Restrict processing' }).click();
+    await panel.getByText('Processing restricted: yes').waitFor();
+    expect(await panel.getByRole('button', { name: 'Restrict processing' }).getAttribute('aria-pressed')).toBe('true');
+    await panel.getByRole('button', { name: 'Withdraw Marketing consent' }).click();
+    await panel.getByText('Marketing: withdrawn').waitFor();
+    await panel.getByText(/Consent ledger \(\d\)/).click();
+    await panel.getByRole('list', { name: 'Consent ledger' }).getByText(/Marketing withdrawn \(contact request\)/).waitFor();
+    const stored = await call<{ restrictions: object; consent: Record<string, string> }>(page, 'GET', `/api/workspaces/${shop.workspaceId}/contacts/${shop.contactId}`);
+    expect(stored.body.restrictions).toEqual({ aiProcessingObjected: true, processingRestricted: true });
+    expect(stored.body.consent.marketing).toBe('withdrawn');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // Export: the 202 body's id is polled until the job has built the bundle, then the link appears.
+    await panel.getByRole('button', { name: 'Export contact data' }).click();
+    await panel.getByText('Export being built…').waitFor();
+    const exportId = await completeExport(shop.workspaceId);
+    const link = panel.getByRole('link', { name: 'Download export' });
+    await link.waitFor({ timeout: 8000 });
+    expect(await link.getAttribute('href')).toBe(`/api/me/exports/${exportId}/download`);
+    await d.screenshot(page, 'contact-panel');
+
+    // Erase: a confirmation first; cancelling changes nothing.
+    await panel.getByRole('button', { name: 'Erase contact' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Erase this contact?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await call(page, 'GET', `/api/workspaces/${shop.workspaceId}/contacts/${shop.contactId}`)).body).toMatchObject({ anonymized: false });
+    await panel.getByRole('button', { name: 'Erase contact' }).click();
+    await dialog.getByRole('button', { name: 'Erase' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Erased contact' }).waitFor();
+    await page.getByTestId('erased-thread').waitFor();
+    expect(await panel.getByTestId('contact-status').textContent()).toBe('Erased');
+    const requests = await call<{ items: Array<{ type: string; contactId: string; status: string }> }>(page, 'GET', `/api/workspaces/${shop.workspaceId}/privacy/requests`);
+    expect(requests.body.items).toContainEqual(expect.objectContaining({ type: 'erasure', contactId: shop.contactId, status: 'completed' }));
+    expect((await call(page, 'GET', `/api/workspaces/${shop.workspaceId}/conversations/${shop.conversationId}`)).status).toBe(404);
+  }, BROWSER_TEST_MS);
+
+  it('expands the AI audit of an assistant reply: tools, checked figures, guardrail outcome, provider and model', async () => {
+    const { page } = await d.newPage();
+    const shop = await seedShop(d, page);
+    await page.goto(`/w/${shop.workspaceId}/conversations/${shop.conversationId}`);
+    const reply = page.getByRole('list', { name: 'Messages' }).getByRole('listitem', { name: 'Assistant message' });
+    await reply.getByText('Yes, 17 in stock at 18.50 EUR.').waitFor();
+    // Customer messages carry no audit; the assistant's reply has exactly one.
+    expect(await page.getByRole('listitem', { name: 'Customer message' }).getByText('AI audit').count()).toBe(0);
+    expect(await reply.getByText('Guardrail outcome').isVisible()).toBe(false);
+    await reply.getByText('AI audit').click();
+    await reply.getByText('Guardrail outcome').waitFor();
+    const text = await reply.locator('details').textContent();
+    expect(text).toContain('replied');
+    expect(text).toContain('offline / rules-v1');
+    expect(text).toContain('search_catalog');
+    expect(text).toContain('Passed: figures grounded — 18.50 EUR and 17 in stock match the catalog');
+    expect(text).toContain('310 in / 24 out');
+  }, BROWSER_TEST_MS);
+
+  it('runs the privacy centre: retention within the published maximum, requests, exports and deletion receipts with verification', async () => {
+    const { page } = await d.newPage();
+    const shop = await seedShop(d, page);
+    await call(page, 'POST', `/api/workspaces/${shop.workspaceId}/contacts/${shop.contactId}/exports`);
+    const exportId = await completeExport(shop.workspaceId);
+    await page.goto(`/w/${shop.workspaceId}/privacy`);
+    await page.getByRole('heading', { level: 1, name: 'Privacy centre' }).waitFor();
+
+    // Above the maximum: the API refuses it and the page shows its reason next to the field.
+    await page.getByLabel('Messages (days)').fill('45');
+    await page.getByRole('button', { name: 'Save retention periods' }).click();
+    await page.getByText('must be at most 30 days, the published maximum').waitFor();
+    expect(await page.getByLabel('Messages (days)').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Messages (days)').fill('14');
+    await page.getByRole('button', { name: 'Save retention periods' }).click();
+    await page.getByText('Retention periods saved.').waitFor();
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Messages (days)').inputValue()).toBe('14');
+    const retention = await call<{ classes: Array<{ dataClass: string; days: number }> }>(page, 'GET', `/api/workspaces/${shop.workspaceId}/privacy/retention`);
+    expect(retention.body.classes.find((c) => c.dataClass === 'messages')?.days).toBe(14);
+
+    await page.getByRole('region', { name: 'Data-subject requests' }).getByRole('cell', { name: 'erasure' }).waitFor();
+    const download = page.getByRole('list', { name: 'Exports' }).getByRole('link', { name: /^Download/ });
+    expect(await download.getAttribute('href')).toBe(`/api/me/exports/${exportId}/download`);
+    await page.getByText('@shop: connected').waitFor();
+
+    // The receipts table follows its heading, one row per receipt.
+    const heading = page.getByRole('heading', { name: 'Deletion receipts' });
+    const table = page.locator('h2:text("Deletion receipts") + .table-wrap table');
+    await heading.waitFor();
+    const receipts = await call<{ items: Array<{ id: string }> }>(page, 'GET', `/api/workspaces/${shop.workspaceId}/privacy/receipts`);
+    expect(await table.locator('tbody tr').count()).toBe(receipts.body.items.length);
+    expect(receipts.body.items.length).toBeGreaterThan(0);
+    const row = table.locator('tbody tr').first();
+    expect(await row.locator('td').nth(1).textContent()).toBe('erasure');
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/1 contacts? deleted|1 messages/);
+    await row.getByRole('button', { name: /^Verify/ }).click();
+    await page.getByLabel('Removed ids').fill('messages:not-a-removed-id');
+    await page.getByRole('button', { name: 'Check receipt' }).click();
+    await page.getByText('Not valid: the ids do not match this receipt.').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await d.screenshot(page, 'privacy-centre');
+  }, BROWSER_TEST_MS);
+
+  it('shows Instagram connection health in settings: account, token expiry and refresh, last webhook message, delivery gaps', async () => {
+    const { page } = await d.newPage();
+    const shop = await seedShop(d, page);
+    await page.goto(`/w/${shop.workspaceId}/settings`);
+    const section = page.getByRole('region', { name: 'Instagram connection health' });
+    await section.getByRole('heading', { name: '@shop' }).waitFor();
+    const card = section.getByRole('listitem');
+    const value = async (term: string) => (await card.locator(`dt:text-is("${term}") + dd`).textContent()) ?? '';
+    expect(await value('Account')).toBe('connected');
+    expect(await value('Token expires')).toMatch(/\(in (59|60) days\)$/);
+    expect(await value('Token last refreshed')).not.toBe('never');
+    expect(await value('Last webhook message received')).not.toBe('never');
+    expect(await section.getByTestId('delivery-gaps').textContent()).toBe('Delivery gaps: none — every webhook delivery was applied.');
   }, BROWSER_TEST_MS);
 });

@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
-import { ReceiveInboundMessage, SweepAccountRecords, type Repositories } from '@palette/domain';
-import { createMikroOrmRepositories, createSqlAssistantRecords, type DatabaseOrm } from '@palette/adapters/persistence';
+import { ReceiveInboundMessage, SweepAccountRecords, type Clock, type RequestLog, type Repositories } from '@palette/domain';
+import { createMikroOrmRepositories, createSqlAssistantRecords, SqlRequestLog, type DatabaseOrm } from '@palette/adapters/persistence';
 import { SystemClock, UuidV7Generator } from '@palette/adapters/system';
 import { TOKENS } from './tokens.js';
 
@@ -15,6 +15,7 @@ export function systemModule(): ContainerModule {
 export function mikroOrmModule(orm: DatabaseOrm): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.Repositories).toResolvedValue((): Repositories => createMikroOrmRepositories(orm)).inRequestScope();
+    bind(TOKENS.RequestLog).toConstantValue(new SqlRequestLog(orm));
   });
 }
 
@@ -24,7 +25,10 @@ export function useCasesModule(): ContainerModule {
       (repos, clock, ids) => new ReceiveInboundMessage({ ...repos, clock, ids }),
       [TOKENS.Repositories, TOKENS.Clock, TOKENS.Ids],
     );
-    bind(TOKENS.SweepAccountRecords).toResolvedValue((repos, clock) => new SweepAccountRecords({ ...repos, clock }), [TOKENS.Repositories, TOKENS.Clock]);
+    bind(TOKENS.SweepAccountRecords).toResolvedValue(
+      (repos: Repositories, clock: Clock, requestLog: RequestLog | undefined) => new SweepAccountRecords({ ...repos, clock, ...(requestLog ? { requestLog } : {}) }),
+      [TOKENS.Repositories, TOKENS.Clock, { serviceIdentifier: TOKENS.RequestLog, optional: true }],
+    );
   });
 }
 

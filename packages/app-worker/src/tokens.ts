@@ -1,5 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { Clock, IdGenerator, ReceiveInboundMessage, Repositories, SweepAccountRecords } from '@palette/domain';
+import type { Clock, IdGenerator, ReceiveInboundMessage, Repositories, RequestLog, SweepAccountRecords } from '@palette/domain';
 import type { AiDecisionRecords } from '@palette/domain';
 import type { ReleaseExpiredHolds } from '@palette/domain';
 
@@ -10,6 +10,8 @@ export const TOKENS = {
   Repositories: Symbol.for('palette.worker.Repositories') as ServiceIdentifier<Repositories>,
   ReceiveInboundMessage: Symbol.for('palette.worker.ReceiveInboundMessage') as ServiceIdentifier<ReceiveInboundMessage>,
   SweepAccountRecords: Symbol.for('palette.worker.SweepAccountRecords') as ServiceIdentifier<SweepAccountRecords>,
+  /** The HTTP service's stored request log, swept with the audit log's period. */
+  RequestLog: Symbol.for('palette.worker.RequestLog') as ServiceIdentifier<RequestLog>,
   ReleaseExpiredHolds: Symbol.for('palette.worker.ReleaseExpiredHolds') as ServiceIdentifier<ReleaseExpiredHolds>,
   /** Optional: the assistant's AI decision records over a set of repositories (privacy exports/deletes them). */
   AiDecisionRecordsFor: Symbol.for('palette.worker.AiDecisionRecordsFor') as ServiceIdentifier<(repos: Repositories) => AiDecisionRecords>,

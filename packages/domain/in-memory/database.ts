@@ -10,6 +10,8 @@ const DELETED = Symbol('deleted');
 export function cloneEntity<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return new Date(value.getTime()) as T;
+  // Bytes (an export's zip) stay bytes: copied key by key they would become a plain object.
+  if (ArrayBuffer.isView(value)) return (value as unknown as Uint8Array).slice() as T;
   if (Array.isArray(value)) return value.map((v) => cloneEntity(v)) as T;
   const out = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
   for (const key of Object.keys(value)) out[key] = cloneEntity((value as Record<string, unknown>)[key]);

@@ -13,6 +13,7 @@ export { InMemoryDatabase, cloneEntity } from './database.js';
 export * from './repositories.js';
 export { FakeClock, SequentialIds, RecordingJobQueue, InsecureTestPasswordHasher } from './system.js';
 export { InMemoryIdempotencyStore } from './idempotency.js';
+export { InMemoryRequestLog } from './request-log.js';
 export { InMemoryReportStore, inMemoryContactKey } from './reports.js';
 export { InMemoryWebhookInbox, InMemoryInstagramEventLog, InMemoryInstagramAccountAliases, InMemoryInstagramDeletionRequests } from './instagram-webhooks.js';
 export { createInMemoryAuthRecords, InMemoryPasswordResetTokenRepository, InMemoryMailOutbox, InMemoryLoginThrottleStore } from './auth-records.js';

@@ -89,7 +89,7 @@ export { DeleteWorkspace, EraseContact, EraseUser, RunRevocationDeletion, ERASUR
 
 // audit and reports
 export type { AuditEntry, AuditActor } from './audit/audit-entry.js';
-export type { AuditLog, AuditFilter, AuditCursor } from './audit/ports.js';
+export type { AuditLog, AuditFilter, AuditCursor, RequestLog, RequestLogEntry } from './audit/ports.js';
 export { localDay, dimension, orderTransitionMetrics, messageMetrics, mergeDeltas, type MetricDelta, type DailyMetric } from './reports/daily-metrics.js';
 export type { DailyMetricsRepository } from './reports/ports.js';
 export type { ContactFactsRepository, ReportStore, ReportSource, ReportPeriod, ContactPeriodSummary, VariantInfo } from './reports/ports.js';

@@ -11,6 +11,7 @@ export { persistenceModule } from './registry.js';
 export { createMikroOrmRepositories, MikroOrmSession } from './mikro-orm-repositories.js';
 export { createMikroOrmAuthRecords, SqlLoginThrottleStore, SqlMailOutbox, SqlPasswordResetTokenRepository } from './auth-records.js';
 export { createSqlIdempotencyStore, SqlIdempotencyStore } from './idempotency.js';
+export { SqlRequestLog } from './sql-request-log.js';
 export { createSqlReportStore, SqlReportStore } from '../reports/sql-report-store.js';
 export { createSqlAssistantRecords, SqlAssistantRecords } from '../assistant/index.js';
 export { createSqlPrivateReplyOutbox, SqlPrivateReplyOutbox } from '../automations/sql-private-reply-outbox.js';

@@ -10,6 +10,7 @@ import { renderDocsPage } from './docs-page.js';
 import { apiDocsRoutes } from './docs-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogging } from './logging.js';
+import type { RequestRecorder } from './request-log.js';
 import { createHttpMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import type { OpenApiDocument } from './openapi.js';
@@ -40,6 +41,10 @@ export interface AppDeps {
   readonly defaultMetrics?: boolean;
   /** Feature gauges and counters on the same /metrics (collected at scrape time). */
   readonly registerMetrics?: (registry: Registry) => void;
+  /** The built dashboard's folder; app-web's dist/ when absent. */
+  readonly webRoot?: string;
+  /** Stores every API request (who, route pattern, status, when) for the audit; absent, only stdout has them. */
+  readonly requestRecorder?: RequestRecorder;
 }
 
 /** The Express app, plus the table it serves and the document describing it. */
@@ -77,6 +82,7 @@ export function createApp(deps: AppDeps): PaletteApp {
   app.use(requestId());
   app.use(metrics.middleware);
   app.use(requestLogging(logger));
+  if (deps.requestRecorder) app.use(deps.requestRecorder.middleware);
   app.use(securityHeaders());
   app.use(cors(config.corsOrigins));
   if (deps.rateLimit !== false) app.use(perIpRateLimit(deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger), perSessionRateLimit(deps.rateLimit ?? DEFAULT_RATE_LIMIT, logger));
@@ -97,7 +103,7 @@ export function createApp(deps: AppDeps): PaletteApp {
   });
   app.use(router);
   // The dashboard's files and its client-side routes; /api, /webhooks and the probes never reach it.
-  app.use(webApp());
+  app.use(webApp(deps.webRoot));
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger, config.bodyLimitBytes));

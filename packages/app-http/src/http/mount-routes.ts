@@ -76,6 +76,8 @@ function routeHandler(route: RouteDefinition, options: MountOptions): RequestHan
 
     // Who before what: an anonymous caller learns nothing from validation messages.
     const principal = route.auth === 'public' ? null : await authenticate(route, req, options.authenticator);
+    // For the stored request log: who called, and the workspace only once membership is proven.
+    if (principal) res.locals['principal'] = principal;
 
     // Only JSON changes state: it also keeps HTML forms, which cannot send it, from posting cross-site.
     if (form && STATE_CHANGING.has(req.method) && hasBody(req) && !req.is('application/x-www-form-urlencoded')) {

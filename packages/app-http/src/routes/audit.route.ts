@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Container } from 'inversify';
-import type { AuditEntry } from '@palette/domain';
+import { Ids, type AuditEntry } from '@palette/domain';
 import { decodeCursor, pageFrom, pageOf, pageQuery } from '../http/pagination.js';
 import { HttpProblem } from '../http/problem.js';
 import { defineRoute } from '../http/route.js';
@@ -33,6 +33,13 @@ const AuditQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || new Date(q.from) < new Date(q.to), { message: '`from` must be before `to`', path: ['to'] });
 
+const RequestLogDto = z
+  .object({
+    id: z.uuid(), at: z.iso.datetime(), userId: z.uuid().nullable(), method: z.string(), route: z.string(),
+    status: z.number().int(), durationMs: z.number().int().nonnegative(), requestId: z.string(),
+  })
+  .meta({ id: 'RequestLogEntry', description: 'One API request: who, which route pattern (never the concrete path or query), the status, when. Kept 1 year.' });
+
 export const auditRoutes = (c: Container) => [
   defineRoute(
     {
@@ -62,6 +69,36 @@ export const auditRoutes = (c: Container) => [
       });
       const page = pageFrom(rows, query.limit, (e) => ({ sortKey: e.at.getTime(), id: e.id }));
       return { status: 200, body: { items: page.items.map(toDto), nextCursor: page.nextCursor } };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get',
+      path: '/api/workspaces/:workspaceId/audit/requests',
+      summary: 'The API request log, newest first',
+      description: 'Every API request a member made in this workspace: access times, route patterns and outcomes. Written in batches about a second after each response; deleted after a year and at a user\'s erasure.',
+      tags: ['audit'],
+      auth: 'session',
+      permission: 'audit.read',
+      params: z.object({ workspaceId: z.uuid() }),
+      query: z.object({ ...pageQuery, userId: z.uuid().optional().describe('Only this member\'s requests.') }),
+      responses: { 200: { description: 'One page of request log entries', body: pageOf(RequestLogDto, 'RequestLogPage') } },
+    },
+    async ({ principal, query }) => {
+      const after = decodeCursor(query.cursor);
+      if (after !== undefined && typeof after.sortKey !== 'number') {
+        throw HttpProblem.validation([{ path: 'query.cursor', message: 'is not a cursor this API issued', code: 'invalid_cursor' }]);
+      }
+      const rows = await c.get(TOKENS.RequestLog).list(principal.workspaceId, {
+        limit: query.limit + 1,
+        ...(query.userId === undefined ? {} : { userId: Ids.user(query.userId) }),
+        ...(after === undefined ? {} : { after: { at: new Date(after.sortKey), id: after.id } }),
+      });
+      const page = pageFrom(rows, query.limit, (e) => ({ sortKey: e.at.getTime(), id: e.id }));
+      return {
+        status: 200,
+        body: { items: page.items.map((e) => ({ id: e.id, at: e.at.toISOString(), userId: e.userId, method: e.method, route: e.route, status: e.status, durationMs: e.durationMs, requestId: e.requestId })), nextCursor: page.nextCursor },
+      };
     },
   ),
 ];

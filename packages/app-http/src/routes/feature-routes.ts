@@ -18,6 +18,7 @@ import { catalogRoutes } from './catalog.route.js';
 import { inventoryRoutes } from './inventory.route.js';
 import { ordersRoutes } from './orders.route.js';
 import { conversationsRoutes } from './conversations.route.js';
+import { sandboxRoutes } from './sandbox.route.js';
 
 /**
  * Every feature's routes, in one list: the app mounts it, OpenAPI documents it and the route-walk
@@ -26,5 +27,5 @@ import { conversationsRoutes } from './conversations.route.js';
  * container inside the handler, so each request gets its own unit of work.
  */
 export function featureRoutes(_container: Container): RouteTable {
-  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container), ...jobsRoutes(_container), ...instagramWebhookRoutes(_container), ...instagramCallbackRoutes(_container), ...instagramRoutes(_container), ...reportsRoutes(_container), ...privacyRoutes(_container), ...contactsRoutes(_container), ...catalogRoutes(_container), ...inventoryRoutes(_container), ...ordersRoutes(_container), ...assistantRoutes(_container), ...automationsRoutes(_container), ...conversationsRoutes(_container)];
+  return [...authRoutes(_container), ...meRoutes(_container), ...workspaceRoutes(_container), ...teamRoutes(_container), ...auditRoutes(_container), ...jobsRoutes(_container), ...instagramWebhookRoutes(_container), ...instagramCallbackRoutes(_container), ...instagramRoutes(_container), ...reportsRoutes(_container), ...privacyRoutes(_container), ...contactsRoutes(_container), ...catalogRoutes(_container), ...inventoryRoutes(_container), ...ordersRoutes(_container), ...assistantRoutes(_container), ...automationsRoutes(_container), ...conversationsRoutes(_container), ...sandboxRoutes(_container)];
 }

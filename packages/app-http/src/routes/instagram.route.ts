@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import {
   ConnectInstagramAccount, DisconnectInstagramAccount, Ids, can, missingScopes, readAccountToken,
-  type InstagramAccount, type JobQueue, type Repositories, type TokenCipher,
+  type InstagramAccount, type JobQueue, type Repositories, type TokenCipher, type WorkspaceId,
 } from '@palette/domain';
 import {
   createInstagramServices, LazyKeyringCipher, loadInstagramSettings, sqlRowsOf, SqlOAuthStates, type InstagramServices,
@@ -46,6 +46,8 @@ const InstagramAccountView = z.object({
   statusReason: z.string().nullable(),
   grantedScopes: z.array(z.string()),
   tokenExpiresAt: z.iso.datetime().nullable(),
+  /** When the current token was issued or last refreshed (null once detached). */
+  tokenRefreshedAt: z.iso.datetime().nullable(),
   connectedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 }).meta({ id: 'InstagramAccount', description: 'A connected (or formerly connected) Instagram professional account. The token itself is never shown.' });
@@ -53,7 +55,31 @@ const InstagramAccountView = z.object({
 function view(a: InstagramAccount): z.input<typeof InstagramAccountView> {
   return {
     id: a.id, igUserId: a.igUserId, username: a.username, accountType: a.accountType, status: a.status, statusReason: a.statusReason, grantedScopes: [...a.grantedScopes],
-    tokenExpiresAt: a.tokenExpiresAt?.toISOString() ?? null, connectedAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(),
+    tokenExpiresAt: a.tokenExpiresAt?.toISOString() ?? null, tokenRefreshedAt: a.tokenIssuedAt?.toISOString() ?? null, connectedAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+const ConnectionHealth = z.object({
+  /** Newest customer message stored per account (each arrived by webhook, or by the delivery-gap backfill). */
+  lastMessageReceived: z.array(z.object({ accountId: z.uuid(), at: z.iso.datetime() })),
+  /** Deliveries Meta sent that could not be applied (unknown account, unparseable); each is a gap until replayed. */
+  quarantinedDeliveries: z.number().int().nonnegative(),
+  lastQuarantinedAt: z.iso.datetime().nullable(),
+}).meta({ id: 'InstagramConnectionHealth', description: 'How messages are reaching the workspace: the last customer message per account and the webhook deliveries held in quarantine.' });
+
+/** Bounded reads: the newest 200 threads and 100 quarantined deliveries say enough for a health panel. */
+async function connectionHealth(repos: Repositories, workspaceId: WorkspaceId): Promise<z.input<typeof ConnectionHealth>> {
+  const last = new Map<string, Date>();
+  for (const conversation of await repos.conversations.listInbox(workspaceId, { limit: 200 })) {
+    const at = conversation.lastCustomerMessageAt;
+    const seen = last.get(conversation.accountId);
+    if (at && (!seen || at > seen)) last.set(conversation.accountId, at);
+  }
+  const quarantined = await instagramStoresFor(repos.uow).inbox.listQuarantined(workspaceId, 100);
+  const newest = quarantined.reduce<Date | null>((m, d) => (m === null || d.receivedAt > m ? d.receivedAt : m), null);
+  return {
+    lastMessageReceived: [...last].map(([accountId, at]) => ({ accountId, at: at.toISOString() })),
+    quarantinedDeliveries: quarantined.length, lastQuarantinedAt: newest?.toISOString() ?? null,
   };
 }
 
@@ -195,12 +221,12 @@ export const instagramRoutes = (c: Container) => {
     defineRoute({
       method: 'get', path: '/api/workspaces/:workspaceId/instagram', summary: 'Connected Instagram accounts and their status', tags: ['instagram'],
       auth: 'session', permission: 'instagram.read', params: workspaceParams,
-      responses: { 200: { description: 'Accounts of this workspace', body: z.object({ accounts: z.array(InstagramAccountView), sandbox: z.boolean(), configured: z.boolean() }) } },
+      responses: { 200: { description: 'Accounts of this workspace', body: z.object({ accounts: z.array(InstagramAccountView), sandbox: z.boolean(), configured: z.boolean(), health: ConnectionHealth }) } },
     }, async ({ principal }) => {
       const repos = c.get(TOKENS.Repositories);
       const accounts = await repos.accounts.listByWorkspace(principal.workspaceId);
       const settings = c.isBound(TOKENS.Instagram) ? c.get(TOKENS.Instagram).services.settings : null;
-      return { status: 200, body: { accounts: accounts.map(view), sandbox: settings?.sandbox ?? false, configured: settings?.configured ?? false } };
+      return { status: 200, body: { accounts: accounts.map(view), sandbox: settings?.sandbox ?? false, configured: settings?.configured ?? false, health: await connectionHealth(repos, principal.workspaceId) } };
     }),
 
     defineRoute({

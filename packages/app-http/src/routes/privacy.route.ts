@@ -2,8 +2,8 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { Container } from 'inversify';
 import {
-  DeleteWorkspace, EraseContact, EraseUser, NO_AI_DECISION_RECORDS, verifyReceipt, type ContactDirectory, type ContactFactsRepository, type ErasureStore, type ExportRecord, type ExportStore, type JobQueue,
-  type PrivacyReceipt, type Repositories,
+  DATA_CLASSES, DeleteWorkspace, EraseContact, EraseUser, Ids, NO_AI_DECISION_RECORDS, REQUEST_TYPES, RETENTION_RULES, retentionDays, verifyReceipt, type ContactDirectory, type ContactFactsRepository,
+  type DataClass, type DataSubjectRequest, type ErasureStore, type ExportRecord, type ExportStore, type JobQueue, type PrivacyReceipt, type Repositories, type RetentionOverrides, type Workspace,
 } from '@palette/domain';
 import { InMemoryDatabase, InMemoryPrivacyStores, InMemoryReportStore } from '@palette/domain/in-memory';
 import { createSqlExportStores, createSqlPrivacyStore, createSqlReportStore, MikroOrmSession } from '@palette/adapters/persistence';
@@ -33,7 +33,8 @@ export function privacyServices(c: Container) {
   const ids = c.get(TOKENS.Ids);
   const digest = c.get(TOKENS.Digest);
   const stores = privacyStoresFor(repos);
-  const deps = { ...repos, store: stores.erasure, contactFacts: stores.contactFacts, ai: NO_AI_DECISION_RECORDS, clock, ids, digest };
+  const requestLog = c.isBound(TOKENS.RequestLog) ? { requestLog: c.get(TOKENS.RequestLog) } : {};
+  const deps = { ...repos, store: stores.erasure, contactFacts: stores.contactFacts, ai: NO_AI_DECISION_RECORDS, clock, ids, digest, ...requestLog };
   return {
     repos, clock, ids, digest, ...stores,
     eraseContact: new EraseContact(deps),
@@ -77,7 +78,130 @@ const sendZip = (res: Response, id: string, zip: Uint8Array) => {
   }).end(Buffer.from(zip));
 };
 
+const RetentionClassDto = z.object({
+  dataClass: z.enum(DATA_CLASSES), days: z.number().int().positive(), maxDays: z.number().int().positive(), overridden: z.boolean(),
+  action: z.enum(['delete', 'anonymize']), anchor: z.string(), meaning: z.string(),
+});
+const RetentionDto = z.object({ classes: z.array(RetentionClassDto), version: z.number().int() })
+  .meta({ id: 'RetentionSettings', description: 'Each data class: the period this workspace keeps it (days), the published maximum, and what happens at the end.' });
+
+const retentionDto = (w: Workspace): z.input<typeof RetentionDto> => ({
+  classes: DATA_CLASSES.map((dataClass) => {
+    const rule = RETENTION_RULES[dataClass];
+    return { dataClass, days: retentionDays(dataClass, w.retention), maxDays: rule.maxDays, overridden: w.retention[dataClass] !== undefined, action: rule.action, anchor: rule.anchor, meaning: rule.meaning };
+  }),
+  version: w.version,
+});
+
+const DataSubjectRequestDto = z.object({
+  id: z.uuid(), type: z.enum(REQUEST_TYPES), subject: z.enum(['contact', 'user']), contactId: z.uuid().nullable(),
+  status: z.enum(['received', 'in_progress', 'completed', 'rejected']), requestedAt: z.iso.datetime(), completedAt: z.iso.datetime().nullable(),
+  receiptId: z.uuid().nullable(), outcome: z.string().nullable(),
+}).meta({ id: 'DataSubjectRequest', description: 'A rights request (access, correction, erasure, restriction, objection, withdrawal) and where it stands. No personal data.' });
+
+const dsrDto = (r: DataSubjectRequest): z.input<typeof DataSubjectRequestDto> => ({
+  id: r.id, type: r.type, subject: r.subject.kind, contactId: r.subject.kind === 'contact' ? r.subject.contactId : null, status: r.status,
+  requestedAt: r.requestedAt.toISOString(), completedAt: r.completedAt?.toISOString() ?? null, receiptId: r.receiptId, outcome: r.outcome,
+});
+
+const WorkspaceExportDto = ExportDto.extend({
+  contactId: z.uuid().nullable(),
+  /** Only the member who asked may download; everyone with the permission sees that it exists. */
+  downloadable: z.boolean(),
+}).meta({ id: 'WorkspaceExport', description: 'A contact export requested in this workspace, with whether the caller may download it.' });
+
+/** Contact exports leave an audit entry naming the export; the export store itself is keyed by id only. */
+const EXPORT_AUDIT_ACTION = 'contact.export_requested';
+
 export const privacyRoutes = (c: Container) => [
+  defineRoute(
+    {
+      method: 'get', path: '/api/workspaces/:workspaceId/privacy/retention', summary: 'The workspace\'s retention periods',
+      description: 'Per data class: the period in force (the workspace\'s shorter choice, or the published maximum), the maximum and what happens when it ends.',
+      tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
+      responses: { 200: { description: 'The periods', body: RetentionDto } },
+    },
+    async ({ principal }) => {
+      const workspace = await privacyServices(c).repos.workspaces.get(principal.workspaceId);
+      if (!workspace) throw HttpProblem.notFound();
+      return { status: 200, body: retentionDto(workspace) };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'put', path: '/api/workspaces/:workspaceId/privacy/retention', summary: 'Choose shorter retention periods',
+      description: 'Replaces the workspace\'s overrides: a class left out (or set to null) goes back to the published maximum. '
+        + 'A period above the maximum is refused (400, code `retention_above_maximum`), never stored. Audited with the classes and days.',
+      tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
+      body: z.object({ days: z.partialRecord(z.enum(DATA_CLASSES), z.number().int().min(1).nullable()) }).strict(),
+      responses: { 200: { description: 'The periods now in force', body: RetentionDto } },
+    },
+    async ({ principal, body, requestId }) => {
+      const { repos, clock, ids } = privacyServices(c);
+      const overrides: RetentionOverrides = Object.fromEntries(Object.entries(body.days).filter((e): e is [DataClass, number] => typeof e[1] === 'number'));
+      const saved = await repos.uow.run(async () => {
+        const workspace = await repos.workspaces.get(principal.workspaceId);
+        if (!workspace) throw HttpProblem.notFound();
+        const now = clock.now();
+        const set = workspace.setRetention(overrides, now);
+        if (!set.ok) {
+          const e = set.error;
+          if (e.kind === 'UnknownDataClass') throw HttpProblem.validation([{ path: `body.days.${e.dataClass}`, message: 'is not a data class', code: 'unknown_data_class' }]);
+          throw HttpProblem.validation([{
+            path: `body.days.${e.dataClass}`, code: e.kind === 'RetentionAboveMaximum' ? 'retention_above_maximum' : 'retention_not_positive',
+            message: e.kind === 'RetentionAboveMaximum' ? `must be at most ${e.maxDays} days, the published maximum` : 'must be a whole number of days, at least 1',
+          }]);
+        }
+        await repos.workspaces.save(workspace);
+        await repos.audit.append({
+          id: Ids.auditEntry(ids.next()), workspaceId: principal.workspaceId, actor: { kind: 'user', id: principal.userId }, action: 'privacy.retention_changed',
+          target: { type: 'workspace', id: principal.workspaceId }, at: now, requestId,
+          details: { overrides: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).sort().join(',') || 'none' },
+        });
+        return workspace;
+      });
+      return { status: 200, body: retentionDto(saved) };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/api/workspaces/:workspaceId/privacy/requests', summary: 'Data-subject requests of the workspace, oldest first',
+      description: 'Erasures and other rights requests recorded for the workspace\'s contacts, with their status and receipt. No personal data.',
+      tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
+      responses: { 200: { description: 'The requests', body: z.object({ items: z.array(DataSubjectRequestDto) }) } },
+    },
+    async ({ principal }) => {
+      const { repos } = privacyServices(c);
+      return { status: 200, body: { items: (await repos.requests.listByWorkspace(principal.workspaceId)).map(dsrDto) } };
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/api/workspaces/:workspaceId/privacy/exports', summary: 'Contact exports requested in the workspace, newest first',
+      description: 'The last 100 contact exports (from the audit trail), with their status. `downloadable` is true only for the member who asked, '
+        + 'while the bundle is ready and unexpired; the download itself is `GET /api/me/exports/{exportId}/download`.',
+      tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
+      responses: { 200: { description: 'The exports', body: z.object({ items: z.array(WorkspaceExportDto) }) } },
+    },
+    async ({ principal }) => {
+      const { repos, exports, clock } = privacyServices(c);
+      const entries = await repos.audit.list(principal.workspaceId, { action: EXPORT_AUDIT_ACTION, limit: 100 });
+      const now = clock.now().getTime();
+      const items: z.input<typeof WorkspaceExportDto>[] = [];
+      for (const entry of entries) {
+        const exportId = entry.details?.['exportId'];
+        if (typeof exportId !== 'string') continue;
+        const record = await exports.get(exportId);
+        // Deleted after 7 days (retention): the audit entry outlives the bundle.
+        if (!record || record.workspaceId !== principal.workspaceId) continue;
+        items.push({
+          ...exportDto(record), contactId: record.subject.kind === 'contact' ? record.subject.contactId : null,
+          downloadable: record.requestedBy === principal.userId && record.status === 'ready' && record.expiresAt.getTime() > now,
+        });
+      }
+      return { status: 200, body: { items } };
+    },
+  ),
   defineRoute(
     {
       method: 'get', path: '/api/workspaces/:workspaceId/privacy/receipts', summary: 'Privacy receipts of the workspace, oldest first',

@@ -7,6 +7,7 @@ import { authModule, sessionAuthenticator } from '../../src/auth/auth-module.js'
 import { buildContainer } from '../../src/composition-root.js';
 import { loadConfig, type Config, type Environment } from '../../src/config.js';
 import { createApp, type PaletteApp } from '../../src/http/app.js';
+import { recordRequests, type RequestRecorder } from '../../src/http/request-log.js';
 import type { RouteTable } from '../../src/http/route.js';
 import { cryptoModule, inMemoryModule, mikroOrmModule, TEST_SCRYPT, useCasesModule } from '../../src/modules.js';
 import { featureRoutes } from '../../src/routes/feature-routes.js';
@@ -22,6 +23,8 @@ export interface SessionAppOptions {
   readonly mailer?: Mailer;
   /** Defaults to every feature route; the per-IP rate limit is off so throttling tests see only the login throttle. */
   readonly routes?: (container: Container) => RouteTable;
+  /** Store API requests as start-http does (off by default: a flush timer per app). */
+  readonly recordRequests?: boolean;
 }
 
 export interface SessionApp {
@@ -30,6 +33,7 @@ export interface SessionApp {
   readonly config: Config;
   readonly clock: FakeClock;
   readonly logs: CapturedLogs;
+  readonly recorder: RequestRecorder | null;
 }
 
 /**
@@ -55,15 +59,19 @@ export function buildSessionApp(options: SessionAppOptions = {}): SessionApp {
       }),
     ],
   });
+  const recorder = options.recordRequests
+    ? recordRequests({ log: container.get(TOKENS.RequestLog), ids: container.get(TOKENS.Ids), clock, logger: logs.logger })
+    : null;
   const app = createApp({
     config,
     logger: logs.logger,
+    ...(recorder ? { requestRecorder: recorder } : {}),
     routes: (options.routes ?? featureRoutes)(container),
     authenticator: sessionAuthenticator(container, config),
     rateLimit: false,
     defaultMetrics: false,
   });
-  return { app, container, config, clock, logs };
+  return { app, container, config, clock, logs, recorder };
 }
 
 export interface SignedUp {

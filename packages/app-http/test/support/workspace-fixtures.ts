@@ -1,9 +1,10 @@
 import type { Container } from 'inversify';
+import { fakeSandbox } from './sandbox-fake.js';
 import { InMemoryFailedJobs, jobsModule } from '../../src/jobs/failed-jobs.js';
 import { ContainerModule } from 'inversify';
 import type { Mailer, Repositories, Role, UserId, WorkspaceId } from '@palette/domain';
 import { Ids, Invitation, ROLES } from '@palette/domain';
-import { createInMemoryRepositories, FakeClock } from '@palette/domain/in-memory';
+import { createInMemoryRepositories, FakeClock, InMemoryRequestLog } from '@palette/domain/in-memory';
 import { make } from '@palette/domain/testing';
 import type { DatabaseOrm } from '@palette/adapters/persistence';
 import { authModule } from '../../src/auth/auth-module.js';
@@ -61,12 +62,17 @@ export function buildWorkspaceApp(options: { orm?: DatabaseOrm } = {}): Workspac
   let current: Repositories = createInMemoryRepositories();
   const persistence = options.orm
     ? mikroOrmModule(options.orm)
-    : new ContainerModule(({ bind }) => { bind(TOKENS.Repositories).toResolvedValue(() => current); });
+    : new ContainerModule(({ bind }) => {
+      bind(TOKENS.Repositories).toResolvedValue(() => current);
+      bind(TOKENS.RequestLog).toConstantValue(new InMemoryRequestLog());
+    });
   const container = buildContainer({
     config, logger: logs.logger,
     modules: [cryptoModule({ scrypt: TEST_SCRYPT }), persistence, useCasesModule(), authModule(config, logs.logger, { mailer }), jobsModule(failedJobs)],
   });
   container.rebind(TOKENS.Clock).toConstantValue(clock);
+  // The sandbox routes answer 404 without a simulator; route walks need them to reach their handlers.
+  container.bind(TOKENS.Sandbox).toConstantValue(fakeSandbox(() => clock.now()));
   const authenticator: Authenticator = {
     authenticate: async (req) => {
       const id = req.get(TEST_USER_HEADER);

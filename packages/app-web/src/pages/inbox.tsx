@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, describeError, idempotencyKey, ws, type Page } from '../api.js';
 import { Link } from '../router.js';
 import { Alert, Field, Loading, NotAvailable, useLoad, useSubmit } from '../ui.js';
+import { ContactPanel } from './contact-panel.js';
 import type { WorkspaceContext } from './shell.js';
 
 const LIST = '/api/workspaces/:workspaceId/conversations';
@@ -47,6 +48,22 @@ interface ReplyPolicy {
   takesOver: boolean;
   summary: string;
 }
+
+interface AiAudit {
+  id: string;
+  messageId: string;
+  replyMessageId: string | null;
+  outcome: string;
+  reason: string | null;
+  provider: string;
+  model: string;
+  latencyMs: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  toolCalls: Array<{ tool: string; ok: boolean }>;
+  checks: Array<{ name: string; passed: boolean; detail: string | null }>;
+}
+const AI_AUDIT = '/api/workspaces/:workspaceId/conversations/:conversationId/ai-audit';
 
 const OWNER_LABEL: Record<Summary['owner'], string> = { assistant: 'Assistant', human: 'Human', paused: 'Paused' };
 const ENTRY_LABEL: Record<string, string> = {
@@ -181,7 +198,45 @@ export function InboxPage({ ctx }: { ctx: WorkspaceContext }) {
   );
 }
 
-function MessageItem({ m }: { m: ChatMessage }) {
+/** What the assistant did for one reply: tools, checked figures, the guardrail's verdict and the model. */
+function AuditDetails({ a }: { a: AiAudit }) {
+  return (
+    <details className="ai-audit">
+      <summary>AI audit</summary>
+      <dl className="details">
+        <div>
+          <dt>Guardrail outcome</dt>
+          <dd>{a.outcome}{a.reason ? ` (${a.reason.replaceAll('_', ' ')})` : ''}</dd>
+        </div>
+        <div>
+          <dt>Provider and model</dt>
+          <dd>{a.provider} / {a.model}</dd>
+        </div>
+        <div>
+          <dt>Latency and tokens</dt>
+          <dd>{a.latencyMs} ms{a.inputTokens !== null ? ` · ${a.inputTokens} in / ${a.outputTokens ?? 0} out` : ''}</dd>
+        </div>
+        <div>
+          <dt>Tools used</dt>
+          <dd>{a.toolCalls.length === 0 ? 'none' : a.toolCalls.map((t) => `${t.tool}${t.ok ? '' : ' (failed)'}`).join(', ')}</dd>
+        </div>
+      </dl>
+      {a.checks.length > 0 ? (
+        <ul className="plain-list" aria-label="Figures checked">
+          {a.checks.map((c, i) => (
+            <li key={i}>
+              {c.passed ? 'Passed' : 'Failed'}: {c.name.replaceAll('_', ' ')}{c.detail ? ` — ${c.detail}` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">No figures to check.</p>
+      )}
+    </details>
+  );
+}
+
+function MessageItem({ m, audit }: { m: ChatMessage; audit?: AiAudit | undefined }) {
   const problem = m.holdReason ? ` (${m.holdReason.replaceAll('_', ' ')})` : '';
   return (
     <li className={`message message-${m.direction}`} aria-label={`${AUTHOR_LABEL[m.authorKind] ?? m.authorKind} message`}>
@@ -198,6 +253,7 @@ function MessageItem({ m }: { m: ChatMessage }) {
         </ul>
       ) : null}
       {m.reactions.length > 0 ? <p className="reactions" aria-label="Reactions">{m.reactions.map((r) => `${r.emoji} (${r.by})`).join(' ')}</p> : null}
+      {audit ? <AuditDetails a={audit} /> : null}
     </li>
   );
 }
@@ -216,9 +272,16 @@ export function ConversationPage({ ctx, id }: { ctx: WorkspaceContext; id: strin
   const submit = useSubmit();
   const action = useSubmit();
   const markedRead = useRef(false);
+  const canAudit = ctx.can('messages.read_content') && ctx.catalog.has('get', AI_AUDIT);
+  const audits = useLoad((signal) => (canAudit ? api<{ items: AiAudit[] }>('get', `${base}/ai-audit`, { signal }) : Promise.resolve(null)), [base, canAudit]);
+  // An erasure deletes the conversation itself: the page then shows what happened instead of a 404.
+  const [erased, setErased] = useState(false);
+  const [contactId, setContactId] = useState<string | null>(null);
 
   useInboxEvents(ctx, (conversationId) => {
+    if (erased) return;
     if (conversationId === '' || conversationId === id) {
+      audits.reload();
       detail.reload();
       policy.reload();
     }
@@ -229,6 +292,20 @@ export function ConversationPage({ ctx, id }: { ctx: WorkspaceContext; id: strin
     void api('post', `${base}/read`).catch(() => undefined);
   }, [detail.data, canManage, base]);
 
+  if (erased) {
+    return (
+      <div className="conversation-layout">
+        <div className="thread">
+          <p>
+            <Link to={`/w/${ctx.workspaceId}/inbox`}>← Inbox</Link>
+          </p>
+          <h1>Erased contact</h1>
+          <p data-testid="erased-thread">This contact was erased: the conversation, its messages and the contact's profile are deleted. Their orders keep only an anonymous id.</p>
+        </div>
+        {contactId ? <ContactPanel ctx={ctx} contactId={contactId} erased onErased={() => undefined} /> : null}
+      </div>
+    );
+  }
   if (detail.error) {
     return (
       <>
@@ -239,6 +316,7 @@ export function ConversationPage({ ctx, id }: { ctx: WorkspaceContext; id: strin
   }
   if (!detail.data) return <Loading />;
   const c = detail.data;
+  const auditByReply = new Map((audits.data?.items ?? []).filter((a) => a.replyMessageId).map((a) => [a.replyMessageId!, a]));
   // The API pages newest first; a chat reads oldest first.
   const messages = [...c.messages.items, ...older].reverse();
   const nextOlder = olderCursor === undefined ? c.messages.nextCursor : olderCursor;
@@ -274,57 +352,60 @@ export function ConversationPage({ ctx, id }: { ctx: WorkspaceContext; id: strin
   };
 
   return (
-    <>
-      <p>
-        <Link to={`/w/${ctx.workspaceId}/inbox`}>← Inbox</Link>
-      </p>
-      <h1>{contactName(c.contact)}</h1>
-      <p className="muted">
-        {c.contact.username ? `@${c.contact.username} · ` : ''}Owner: <span data-testid="owner">{OWNER_LABEL[c.owner]}</span> · {windowText(c.window)} · {ENTRY_LABEL[c.entryPoint] ?? c.entryPoint}
-      </p>
-      {canManage ? (
-        <p className="actions">
-          {c.owner === 'human' ? (
-            <button type="button" onClick={() => move('handback')} disabled={action.busy}>
-              Hand back to assistant
-            </button>
-          ) : (
-            <button type="button" onClick={() => move('takeover')} disabled={action.busy}>
-              Take over
-            </button>
-          )}
+    <div className="conversation-layout">
+      <div className="thread">
+        <p>
+          <Link to={`/w/${ctx.workspaceId}/inbox`}>← Inbox</Link>
         </p>
-      ) : null}
-      {action.error ? <Alert>{action.error}</Alert> : null}
-      {notice ? <Alert kind="info">{notice}</Alert> : null}
-      {nextOlder ? (
-        <button type="button" onClick={() => void loadOlder()}>
-          Show older messages
-        </button>
-      ) : null}
-      <ol className="messages" aria-label="Messages">
-        {messages.map((m) => (
-          <MessageItem key={m.id} m={m} />
-        ))}
-      </ol>
-      {canSend ? (
-        <section className="action" aria-labelledby="reply-title">
-          <h2 id="reply-title">Reply</h2>
-          {policy.data ? (
-            <p className={policy.data.allowed ? 'reply-policy' : 'reply-policy alert alert-error'} role="status" data-testid="reply-policy">
-              {policy.data.summary}
-              {policy.data.allowed && policy.data.takesOver ? ' Sending takes this conversation over from the assistant.' : ''}
-            </p>
-          ) : policy.error ? <Alert>{policy.error}</Alert> : null}
-          <form onSubmit={onSend}>
-            {submit.error ? <Alert>{submit.error}</Alert> : null}
-            <Field label="Your reply" name="text" value={text} onChange={setText} multiline required error={submit.fieldErrors.text} />
-            <button type="submit" className="primary" disabled={submit.busy || text.trim() === '' || policy.data?.allowed === false}>
-              {submit.busy ? 'Sending…' : 'Send reply'}
-            </button>
-          </form>
-        </section>
-      ) : null}
-    </>
+        <h1>{contactName(c.contact)}</h1>
+        <p className="muted">
+          {c.contact.username ? `@${c.contact.username} · ` : ''}Owner: <span data-testid="owner">{OWNER_LABEL[c.owner]}</span> · {windowText(c.window)} · {ENTRY_LABEL[c.entryPoint] ?? c.entryPoint}
+        </p>
+        {canManage ? (
+          <p className="actions">
+            {c.owner === 'human' ? (
+              <button type="button" onClick={() => move('handback')} disabled={action.busy}>
+                Hand back to assistant
+              </button>
+            ) : (
+              <button type="button" onClick={() => move('takeover')} disabled={action.busy}>
+                Take over
+              </button>
+            )}
+          </p>
+        ) : null}
+        {action.error ? <Alert>{action.error}</Alert> : null}
+        {notice ? <Alert kind="info">{notice}</Alert> : null}
+        {nextOlder ? (
+          <button type="button" onClick={() => void loadOlder()}>
+            Show older messages
+          </button>
+        ) : null}
+        <ol className="messages" aria-label="Messages">
+          {messages.map((m) => (
+            <MessageItem key={m.id} m={m} audit={m.authorKind === 'assistant' ? auditByReply.get(m.id) : undefined} />
+          ))}
+        </ol>
+        {canSend ? (
+          <section className="action" aria-labelledby="reply-title">
+            <h2 id="reply-title">Reply</h2>
+            {policy.data ? (
+              <p className={policy.data.allowed ? 'reply-policy' : 'reply-policy alert alert-error'} role="status" data-testid="reply-policy">
+                {policy.data.summary}
+                {policy.data.allowed && policy.data.takesOver ? ' Sending takes this conversation over from the assistant.' : ''}
+              </p>
+            ) : policy.error ? <Alert>{policy.error}</Alert> : null}
+            <form onSubmit={onSend}>
+              {submit.error ? <Alert>{submit.error}</Alert> : null}
+              <Field label="Your reply" name="text" value={text} onChange={setText} multiline required error={submit.fieldErrors.text} />
+              <button type="submit" className="primary" disabled={submit.busy || text.trim() === '' || policy.data?.allowed === false}>
+                {submit.busy ? 'Sending…' : 'Send reply'}
+              </button>
+            </form>
+          </section>
+        ) : null}
+      </div>
+      <ContactPanel ctx={ctx} contactId={c.contact.id} onErased={() => { setContactId(c.contact.id); setErased(true); }} />
+    </div>
   );
 }

@@ -3,6 +3,7 @@ import { can, type Permission } from '@palette/domain';
 import type { ApiCatalog } from '../openapi.js';
 import { Link, navigate } from '../router.js';
 import { useSession, type Role } from '../session.js';
+import { useSandboxActive } from './sandbox.js';
 
 export interface WorkspaceContext {
   readonly workspaceId: string;
@@ -25,6 +26,8 @@ export const NAV: ReadonlyArray<{ label: string; path: string; permission: Permi
   { label: 'Settings', path: '/settings', permission: 'workspace.read' },
 ];
 
+const SANDBOX_NAV = { label: 'Sandbox', path: '/sandbox', permission: 'messages.read_content' } as const;
+
 /** Arrow keys, Home and End move between menu links; Tab still leaves the menu as usual. */
 function onMenuKey(e: KeyboardEvent<HTMLUListElement>) {
   const links = Array.from(e.currentTarget.querySelectorAll<HTMLAnchorElement>('a'));
@@ -41,7 +44,9 @@ export function WorkspaceShell({ ctx, path, children }: { ctx: WorkspaceContext;
   const [menuOpen, setMenuOpen] = useState(false);
   const main = useRef<HTMLElement>(null);
   const base = `/w/${ctx.workspaceId}`;
-  const items = NAV.filter((n) => ctx.can(n.permission));
+  // The sandbox exists only where the server runs the Instagram simulator: ask the API, not the build.
+  const sandbox = useSandboxActive(ctx);
+  const items = [...NAV.filter((n) => ctx.can(n.permission)), ...(sandbox ? [SANDBOX_NAV] : [])];
   const current = items.filter((n) => path === base + n.path || (n.path !== '' && path.startsWith(`${base}${n.path}/`))).at(-1) ?? (path === base ? items[0] : undefined);
 
   useEffect(() => {

@@ -36,12 +36,77 @@ interface InstagramAccount {
   status: 'connected' | 'token_expired' | 'revoked' | 'disconnected';
   statusReason: string | null;
   tokenExpiresAt: string | null;
+  tokenRefreshedAt?: string | null;
   connectedAt: string;
+}
+interface ConnectionHealth {
+  lastMessageReceived: Array<{ accountId: string; at: string }>;
+  quarantinedDeliveries: number;
+  lastQuarantinedAt: string | null;
 }
 interface InstagramState {
   accounts: InstagramAccount[];
   sandbox: boolean;
   configured: boolean;
+  health?: ConnectionHealth;
+}
+
+const stamp = (iso: string | null | undefined) => (iso ? <time dateTime={iso}>{new Date(iso).toLocaleString()}</time> : 'never');
+
+/**
+ * Is Instagram actually reaching us? Per account: token expiry and last refresh, the last customer
+ * message stored (each came by webhook or by the delivery-gap backfill), and webhook deliveries
+ * held in quarantine, each of which is a gap until replayed.
+ */
+function ConnectionHealthSection({ ctx }: { ctx: WorkspaceContext }) {
+  const available = ctx.catalog.has('get', INSTAGRAM) && ctx.can('instagram.read');
+  const state = useLoad((signal) => (available ? api<InstagramState>('get', ws(ctx.workspaceId, '/instagram'), { signal }) : Promise.resolve(null)), [ctx.workspaceId, available]);
+  if (!available) return null;
+  const data = state.data;
+  const health = data?.health;
+  return (
+    <section aria-labelledby="ig-health">
+      <h2 id="ig-health">Instagram connection health</h2>
+      {state.error ? <Alert>{state.error}</Alert> : null}
+      {!data && !state.error ? <Loading /> : null}
+      {data && data.accounts.length === 0 ? <p className="muted">No Instagram account is connected yet.</p> : null}
+      {data && data.accounts.length > 0 ? (
+        <ul className="cards" aria-label="Connection health by account">
+          {data.accounts.map((a) => {
+            const last = health?.lastMessageReceived.find((h) => h.accountId === a.id)?.at ?? null;
+            return (
+              <li key={a.id} className="card">
+                <h3>@{a.username}</h3>
+                <dl className="details">
+                  <div>
+                    <dt>Account</dt>
+                    <dd>{a.status.replaceAll('_', ' ')}{a.statusReason ? ` (${a.statusReason})` : ''}</dd>
+                  </div>
+                  <div>
+                    <dt>Token expires</dt>
+                    <dd>{a.tokenExpiresAt ? <>{stamp(a.tokenExpiresAt)} (in {daysUntil(a.tokenExpiresAt)} days)</> : '—'}</dd>
+                  </div>
+                  <div>
+                    <dt>Token last refreshed</dt>
+                    <dd>{stamp(a.tokenRefreshedAt)}</dd>
+                  </div>
+                  <div>
+                    <dt>Last webhook message received</dt>
+                    <dd>{stamp(last)}</dd>
+                  </div>
+                </dl>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+      {health ? (
+        <p data-testid="delivery-gaps">
+          Delivery gaps: {health.quarantinedDeliveries === 0 ? 'none — every webhook delivery was applied.' : <>{health.quarantinedDeliveries} webhook deliver{health.quarantinedDeliveries === 1 ? 'y' : 'ies'} held in quarantine, the latest {stamp(health.lastQuarantinedAt)}.</>}
+        </p>
+      ) : null}
+    </section>
+  );
 }
 
 const daysUntil = (iso: string) => Math.round((new Date(iso).getTime() - Date.now()) / 86_400_000);
@@ -248,6 +313,7 @@ export function SettingsPage({ ctx }: { ctx: WorkspaceContext }) {
         <h2 id="ig-settings">Instagram connection</h2>
         <InstagramPanel ctx={ctx} />
       </section>
+      <ConnectionHealthSection ctx={ctx} />
       {workspace.data && ctx.can('workspace.settings') ? (
         <>
           <section aria-labelledby="ws-settings">

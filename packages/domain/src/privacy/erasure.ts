@@ -3,7 +3,7 @@ import { Ids, type ContactId, type DataSubjectRequestId, type InstagramAccountId
 import type { ContactRepository } from '../contacts/ports.js';
 import type { MembershipRepository, SessionRepository, UserRepository } from '../accounts/ports.js';
 import type { InstagramAccountRepository, SecretRepository } from '../instagram/ports.js';
-import type { AuditLog } from '../audit/ports.js';
+import type { AuditLog, RequestLog } from '../audit/ports.js';
 import type { AuditActor } from '../audit/audit-entry.js';
 import type { InstagramDeletionRequests } from '../instagram/webhook-inbox.js';
 import type { ContactFactsRepository } from '../reports/ports.js';
@@ -127,7 +127,7 @@ export class RunRevocationDeletion {
 export class EraseUser {
   constructor(private readonly deps: {
     users: UserRepository; memberships: MembershipRepository; sessions: SessionRepository; store: ErasureStore; requests: DataSubjectRequestRepository;
-    receipts: ReceiptRepository; audit: AuditLog; uow: UnitOfWork; clock: Clock; ids: IdGenerator; digest: Digest;
+    receipts: ReceiptRepository; audit: AuditLog; uow: UnitOfWork; clock: Clock; ids: IdGenerator; digest: Digest; requestLog?: RequestLog;
   }) {}
 
   async execute(cmd: { userId: UserId; requestId?: string | null }): Promise<Result<{ receipt: PrivacyReceipt }, ErasureError | { readonly kind: 'SoleOwner'; readonly workspaceIds: readonly WorkspaceId[] }>> {
@@ -146,6 +146,7 @@ export class EraseUser {
       const now = clock.now();
       const tally = new RemovalTally();
       tally.add(await store.eraseUserRecords(cmd.userId, user.email));
+      if (this.deps.requestLog) tally.add({ api_request_logs: await this.deps.requestLog.deleteForUser(cmd.userId) });
       for (const m of mine) await memberships.remove(m);
       tally.add({ memberships: mine.map((m) => m.id) });
       user.erase(now, ids.next());

@@ -12,6 +12,7 @@ export type RemovedIds = Readonly<Partial<Record<ReceiptClass, readonly string[]
 export const RECEIPT_CLASSES = [
   'messages', 'conversations', 'ai_records', 'contacts_deleted', 'contacts_anonymized', 'orders_anonymized', 'audit_entries', 'exports',
   'receipts', 'sessions', 'idempotency_records', 'mail_outbox', 'password_reset_tokens', 'secrets', 'memberships', 'report_contact_facts', 'orders_deleted', 'workspaces',
+  'api_request_logs',
 ] as const;
 export type ReceiptClass = (typeof RECEIPT_CLASSES)[number];
 
