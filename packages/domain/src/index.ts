@@ -112,7 +112,7 @@ export { ScopedToolbox, TOOL_DESCRIPTIONS, HOLD_MINUTES, validateToolArgs, order
 export { OfflineAssistant, detectLanguage, parseItems, type Language } from './assistant/offline-assistant.js';
 export { checkFigures, extractFigures, collectFacts, readings, type Figure, type FigureCheck } from './assistant/figures.js';
 export { minimise, restore, type Minimised } from './assistant/minimise.js';
-export { rankProducts, scoreProduct, contentWords } from './assistant/matching.js';
+export { rankProducts, scoreProduct, contentWords, searchTerms } from './assistant/matching.js';
 export type { AssistantRecords } from './assistant/ports.js';
 export { aiAuditExport, assistantKeyAad, readAssistantApiKey, storeAssistantApiKey } from './assistant/records.js';
 export { AUTOMATION_TRIGGERS, MAX_ICE_BREAKERS, AUTOMATED_CHAT_DISCLOSURE, matchesKeywords, normaliseForMatch, validateRule, validateWelcome, decideDmAutomation, decideCommentAutomation, greetingText, type AutomationTrigger, type KeywordMatcher, type AutomationAction, type AutomationRule, type WelcomeSettings, type AutomationError, type DmAutomation } from './automations/rules.js';

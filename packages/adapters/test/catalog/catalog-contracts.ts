@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  CatalogQueries, DraftOrder, Ids, ImportCatalog, ManageCatalog, NotifyOrderCustomer, OrderQueries, ReleaseExpiredHolds, TransitionOrder, ok,
+  CatalogQueries, DraftOrder, Ids, ImportCatalog, ManageCatalog, NotifyOrderCustomer, OrderQueries, ReleaseExpiredHolds, TransitionOrder, ok, searchTerms,
   type OutboundMessageQueue, type Repositories, type VariantId, type WorkspaceId,
 } from '@palette/domain';
 import { FakeClock, SequentialIds } from '@palette/domain/in-memory';
@@ -97,6 +97,16 @@ export function catalogContracts(adapterName: string, setup: () => Promise<Contr
         await product('B1', 'Velvet scarf', { description: 'soft' });
         const hits = await uc().queries.searchProducts(WS, 'velvet');
         expect(hits.map((x) => x.product.sku)).toEqual(['B1', 'A1']);
+      });
+
+      it('finds a product named in the singular from a customer asking in the plural, and the reverse (the assistant\'s search terms)', async () => {
+        await product('T1', 'Blue canvas tote');
+        await product('D1', 'Linen dresses');
+        await product('S1', 'Running shoe');
+        const find = async (text: string) => (await uc().queries.searchProducts(WS, searchTerms(text))).map((x) => x.product.sku);
+        expect(await find('How much are the blue canvas totes?')).toEqual(['T1']);
+        expect(await find('How much is the linen dress?')).toEqual(['D1']);
+        expect(await find('do you have running shoes')).toEqual(['S1']);
       });
     });
 

@@ -15,10 +15,20 @@ export function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOPWORDS.has(w) && !/^\d+$/.test(w));
 }
 
-function stem(w: string): string {
-  if (w.length > 4 && w.endsWith('es')) return w.slice(0, -2);
-  if (w.length > 3 && w.endsWith('s')) return w.slice(0, -1);
+/**
+ * English plural to singular, enough for product nouns: "dresses", "boxes", "watches" lose "es",
+ * "totes", "shoes", "mugs" lose "s" ("ss" words such as "dress" stay). Catalog search matches by
+ * prefix, so the singular finds both "tote" and "totes" in a product name.
+ */
+export function stem(w: string): string {
+  if (w.length > 4 && /(ss|x|z|ch|sh)es$/.test(w)) return w.slice(0, -2);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
   return w;
+}
+
+/** The words of a customer's phrase to search the catalog with: content words, singular. */
+export function searchTerms(text: string): string {
+  return contentWords(text).map(stem).join(' ');
 }
 
 function editDistanceAtMostOne(a: string, b: string): boolean {

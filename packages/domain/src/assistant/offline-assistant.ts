@@ -1,6 +1,6 @@
 import type { BusinessProfile } from '../accounts/workspace.js';
 import type { AssistantEngine, AssistantTurn, EngineReply, OrderView, ProductView, VariantView } from './ports.js';
-import { contentWords, scoreProduct, wordMatches } from './matching.js';
+import { contentWords, scoreProduct, searchTerms, wordMatches } from './matching.js';
 import { fold, words } from './text.js';
 
 export type Language = 'en' | 'es';
@@ -185,7 +185,7 @@ export class OfflineAssistant implements AssistantEngine {
       if (drafted) return reply(drafted);
     }
 
-    const found = await turn.tools.call('search_products', { query: content.join(' '), limit: 5 });
+    const found = await turn.tools.call('search_products', { query: searchTerms(text), limit: 5 });
     const products = found.ok ? (found.result as { products: ProductView[] }).products : [];
     const chosen = choose(text, products);
     if (chosen === null) return reply(t.notFound);
@@ -200,7 +200,7 @@ export class OfflineAssistant implements AssistantEngine {
     if (items.length === 0) return null;
     const lines: Array<{ variantId: string; quantity: number }> = [];
     for (const item of items) {
-      const found = await turn.tools.call('search_products', { query: contentWords(item.text).join(' '), limit: 5 });
+      const found = await turn.tools.call('search_products', { query: searchTerms(item.text), limit: 5 });
       const products = found.ok ? (found.result as { products: ProductView[] }).products : [];
       const chosen = choose(item.text, products);
       if (chosen === null) return items.length === 1 ? null : t.notFound;
