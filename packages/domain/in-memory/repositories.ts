@@ -1,5 +1,6 @@
 import type * as D from './types.js';
 import type { InMemoryDatabase } from './database.js';
+import { StockLevel } from '../src/catalog/stock.js';
 
 type Ws = D.WorkspaceId;
 const byKey = (...parts: string[]) => parts.join('|');
@@ -184,6 +185,26 @@ export class InMemoryStockRepository implements D.StockRepository {
     return out;
   }
   async save(l: D.StockLevel) { this.db.write('stock_levels', l.variantId, l); }
+  /** The same guard as the database's conditional update, all levels checked before any is written. */
+  async applyMovements(ws: Ws, ms: readonly D.StockMovement[]) {
+    const deltas = new Map<D.VariantId, { onHand: number; reserved: number; at: Date }>();
+    for (const m of ms) {
+      const d = deltas.get(m.variantId) ?? { onHand: 0, reserved: 0, at: m.at };
+      deltas.set(m.variantId, { onHand: d.onHand + m.onHandDelta, reserved: d.reserved + m.reservedDelta, at: m.at });
+    }
+    const after: D.StockLevel[] = [];
+    for (const [variantId, d] of [...deltas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const level = await this.get(ws, variantId);
+      const onHand = (level?.onHand ?? 0) + d.onHand;
+      const reserved = (level?.reserved ?? 0) + d.reserved;
+      if (!level || reserved < 0 || reserved > onHand) return { ok: false as const, variantId, level };
+      after.push(StockLevel.of({ variantId, workspaceId: ws, onHand, reserved, updatedAt: d.at, version: level.version }));
+    }
+    // Written with the version read (the commit checks it and increments it); returned as stored after.
+    for (const l of after) this.db.write('stock_levels', l.variantId, l);
+    await this.appendMovements(ms);
+    return { ok: true as const, levels: after.map((l) => StockLevel.of({ variantId: l.variantId, workspaceId: ws, onHand: l.onHand, reserved: l.reserved, updatedAt: l.updatedAt, version: l.version + 1 })) };
+  }
   async appendMovements(ms: readonly D.StockMovement[]) { for (const m of ms) this.db.write('stock_movements', m.id, m); }
   async listMovements(ws: Ws, variantId: D.VariantId) { return sortBy(this.db.scan<D.StockMovement>('stock_movements', (m) => m.workspaceId === ws && m.variantId === variantId), (m) => m.at.getTime(), (m) => m.id); }
   async getMany(ws: Ws, variantIds: readonly D.VariantId[]) { const set = new Set<string>(variantIds); return sortBy(this.db.scan<D.StockLevel>('stock_levels', (l) => l.workspaceId === ws && set.has(l.variantId)), (l) => l.variantId, (l) => l.variantId); }

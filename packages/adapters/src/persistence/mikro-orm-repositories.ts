@@ -57,6 +57,20 @@ export class MikroOrmSession implements UnitOfWork {
     }
   }
 
+  /**
+   * Writes what the unit of work has saved so far, ahead of the commit, so that a row lock taken
+   * next is held only until that commit. Only when every pending change is a saved aggregate's:
+   * otherwise the commit-time flush (which first detaches what was not saved) stays the only one.
+   */
+  async flushSaved(): Promise<void> {
+    if (!this.em.isInTransaction()) return;
+    const uow = this.em.getUnitOfWork();
+    uow.computeChangeSets();
+    const pending = uow.getChangeSets();
+    if (pending.length === 0 || pending.some((cs) => !this.saved.has(cs.entity))) return;
+    try { await this.em.flush(); } catch (e) { throw translate(e); }
+  }
+
   async remove(entity: object): Promise<void> {
     this.saved.add(entity);
     this.em.remove(entity);
@@ -282,6 +296,44 @@ export class MikroOrmStockRepository implements StockRepository {
     return this.s.em.find(StockLevel, { variantId: { $in: ids }, workspaceId: ws } as any, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { variantId: 'asc' } as any, refresh: true });
   }
   save(l: StockLevel) { return this.s.save(l); }
+  /**
+   * One statement: lock the levels in variant order (concurrent multi-line orders cannot
+   * deadlock), add the summed deltas where the reserved range still holds, and append the ledger
+   * rows only if every level took its change. The earlier writes of the unit of work go first.
+   */
+  async applyMovements(ws: WorkspaceId, ms: readonly StockMovement[]) {
+    await this.s.flushSaved();
+    const rows = await this.s.execute(
+      `with m as (
+         select * from jsonb_to_recordset(?::jsonb) as m(id uuid, variant_id uuid, kind text, on_hand_delta int, reserved_delta int, order_id uuid, reason text, actor jsonb, at timestamptz)
+       ), d as (
+         select variant_id, sum(on_hand_delta)::int as on_hand_delta, sum(reserved_delta)::int as reserved_delta, max(at) as at from m group by variant_id
+       ), locked as materialized (
+         select s.variant_id, s.on_hand, s.reserved, s.updated_at, s.version from stock_levels s
+          where s.workspace_id = ? and s.variant_id in (select variant_id from d) order by s.variant_id for update
+       ), upd as (
+         update stock_levels s set on_hand = s.on_hand + d.on_hand_delta, reserved = s.reserved + d.reserved_delta, version = s.version + 1, updated_at = d.at
+           from d join locked l on l.variant_id = d.variant_id
+          where s.workspace_id = ? and s.variant_id = d.variant_id
+            and s.reserved + d.reserved_delta >= 0 and s.reserved + d.reserved_delta <= s.on_hand + d.on_hand_delta
+         returning s.variant_id, s.on_hand, s.reserved, s.updated_at, s.version
+       ), ins as (
+         insert into stock_movements (id, workspace_id, variant_id, kind, on_hand_delta, reserved_delta, order_id, reason, actor, at)
+         select m.id, ?, m.variant_id, m.kind, m.on_hand_delta, m.reserved_delta, m.order_id, m.reason, m.actor, m.at from m
+          where (select count(*) from upd) = (select count(*) from d)
+       )
+       select d.variant_id, l.variant_id is not null as found, u.variant_id is not null as applied,
+              coalesce(u.on_hand, l.on_hand) as on_hand, coalesce(u.reserved, l.reserved) as reserved,
+              coalesce(u.updated_at, l.updated_at) as updated_at, coalesce(u.version, l.version) as version
+         from d left join locked l on l.variant_id = d.variant_id left join upd u on u.variant_id = d.variant_id
+        order by d.variant_id`,
+      [JSON.stringify(ms.map((m) => ({ id: m.id, variant_id: m.variantId, kind: m.kind, on_hand_delta: m.onHandDelta, reserved_delta: m.reservedDelta, order_id: m.orderId, reason: m.reason, actor: m.actor, at: m.at.toISOString() }))), ws, ws, ws],
+    );
+    const level = (r: Row) => StockLevel.of({ variantId: Ids.variant(r.variant_id), workspaceId: ws, onHand: Number(r.on_hand), reserved: Number(r.reserved), updatedAt: new Date(r.updated_at), version: Number(r.version) });
+    const refused = rows.find((r) => !r.applied);
+    if (refused) return { ok: false as const, variantId: Ids.variant(refused.variant_id), level: refused.found ? level(refused) : null };
+    return { ok: true as const, levels: rows.map(level) };
+  }
   async appendMovements(ms: readonly StockMovement[]) {
     // Multi-row inserts: an import appends hundreds per batch, one round trip each would dominate.
     for (let i = 0; i < ms.length; i += 200) {

@@ -45,6 +45,12 @@ export class Sha256Digest implements Digest {
   sha256Hex(text: string): string {
     return createHash('sha256').update(text, 'utf8').digest('hex');
   }
+
+  sha256HexOfParts(parts: Iterable<Uint8Array>): string {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return hash.digest('hex');
+  }
 }
 
 /** 32 random bytes, URL-safe: session cookies, invitation and reset tokens. */

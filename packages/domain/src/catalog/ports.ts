@@ -57,6 +57,19 @@ export interface StockRepository {
    */
   lock(workspaceId: WorkspaceId, variantIds: readonly VariantId[]): Promise<StockLevel[]>;
   save(level: StockLevel): Promise<void>;
+  /**
+   * An order's stock effect as one guarded write, taken last in its unit of work: adds the
+   * movements' deltas to their levels only where 0 ≤ reserved ≤ on hand still holds afterwards,
+   * appends the movements, and returns the levels after the change. When a level is missing or its
+   * guard refuses, returns that variant with its current level (null when missing) and nothing the
+   * caller may keep: it returns an error and its unit of work rolls back. Why a port of its own: a
+   * hot variant's row lock is the ceiling of its sales rate, so the database adapter first writes
+   * what the unit of work has saved so far and then holds the lock only from this write to the
+   * commit that follows; levels loaded earlier in the same unit of work are stale after it.
+   */
+  applyMovements(workspaceId: WorkspaceId, movements: readonly StockMovement[]): Promise<
+    { readonly ok: true; readonly levels: StockLevel[] } | { readonly ok: false; readonly variantId: VariantId; readonly level: StockLevel | null }
+  >;
   appendMovements(movements: readonly StockMovement[]): Promise<void>;
   listMovements(workspaceId: WorkspaceId, variantId: VariantId): Promise<StockMovement[]>;
   /** The reservations and releases recorded for one order, oldest first (holds, confirmations). */

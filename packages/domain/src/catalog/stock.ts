@@ -48,6 +48,14 @@ export class StockLevel {
     return new StockLevel(variantId, workspaceId, 0, 0, now);
   }
 
+  /**
+   * A level as the store holds it, for an adapter that applied a guarded change itself
+   * (`StockRepository.applyMovements`) and hands back the figures it wrote.
+   */
+  static of(input: { variantId: VariantId; workspaceId: WorkspaceId; onHand: number; reserved: number; updatedAt: Date; version: number }): StockLevel {
+    return new StockLevel(input.variantId, input.workspaceId, input.onHand, input.reserved, input.updatedAt, input.version);
+  }
+
   get onHand(): number { return this._onHand; }
   get reserved(): number { return this._reserved; }
   get available(): number { return this._onHand - this._reserved; }

@@ -80,10 +80,10 @@ export class ReleaseExpiredHolds {
       if (!order) return err(notFound('order', orderId));
       const now = clock.now();
       if (!order.holdsStock || order.holdExpiresAt!.getTime() > now.getTime()) return ok(false);
-      const released = await applyStockEffect({ stock, variants, nextId: () => ids.next() }, { workspaceId, order, effect: 'release', actor: { kind: 'system', id: 'hold-expiry' }, now });
-      if (!released.ok) return released;
       order.holdUntil(null);
       await orders.save(order);
+      const released = await applyStockEffect({ stock, variants, nextId: () => ids.next() }, { workspaceId, order, effect: 'release', actor: { kind: 'system', id: 'hold-expiry' }, now });
+      if (!released.ok) return released;
       return ok(true);
     });
   }

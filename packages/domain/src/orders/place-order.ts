@@ -102,13 +102,15 @@ export class DraftOrder {
         actor: cmd.actor, now,
       });
       if (!order.ok) return order;
-      if (cmd.holdStock) {
-        const held = await applyStockEffect({ stock, variants, nextId: () => ids.next() }, { workspaceId: cmd.workspaceId, order: order.value, effect: 'reserve', actor: stockActorOf(cmd.actor), now });
-        if (!held.ok) return held;
-        order.value.holdUntil(new Date(now.getTime() + holdMinutes * 60_000));
-      }
+      // The hold is written last: everything else is saved first so the variant's row lock is held
+      // only from the stock write to the commit (a refused hold rolls all of it back).
+      if (cmd.holdStock) order.value.holdUntil(new Date(now.getTime() + holdMinutes * 60_000));
       await orders.save(order.value);
       await cmd.inTransaction?.(order.value);
+      if (cmd.holdStock) {
+        const held = await applyStockEffect({ stock, variants, nextId: () => ids.next() }, { workspaceId: cmd.workspaceId, order: order.value, effect: 'reserve', actor: stockActorOf(cmd.actor), now, knownVariants: found });
+        if (!held.ok) return held;
+      }
       return ok(order.value);
     });
   }

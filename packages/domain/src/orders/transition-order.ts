@@ -43,15 +43,6 @@ export class TransitionOrder {
       const changed = order.transition(cmd.to, cmd.actor, now, cmd.note ?? null);
       if (!changed.ok) return changed;
 
-      const effect = stockEffect(from, cmd.to, held);
-      if (effect) {
-        const applied = await applyStockEffect(
-          { stock, variants: variants ?? noVariants, nextId: () => ids.next() },
-          { workspaceId: cmd.workspaceId, order, effect, actor: stockActorOf(cmd.actor), now },
-        );
-        if (!applied.ok) return applied;
-      }
-
       const workspace = await workspaces.get(cmd.workspaceId);
       const conversation = order.conversationId ? await conversations.get(cmd.workspaceId, order.conversationId) : null;
       await metrics.add(orderTransitionMetrics(order, cmd.to, now, workspace?.timezone ?? 'UTC', conversation?.entryPoint ?? null));
@@ -63,6 +54,15 @@ export class TransitionOrder {
         }
       }
       await orders.save(order);
+      // Last, so the variants' row locks are held only from the stock write to the commit.
+      const effect = stockEffect(from, cmd.to, held);
+      if (effect) {
+        const applied = await applyStockEffect(
+          { stock, variants: variants ?? noVariants, nextId: () => ids.next() },
+          { workspaceId: cmd.workspaceId, order, effect, actor: stockActorOf(cmd.actor), now },
+        );
+        if (!applied.ok) return applied;
+      }
       return ok(order);
     });
     if (!result.ok || !this.deps.notifications || cmd.notifyCustomer === false) return result;

@@ -16,4 +16,6 @@ export interface ReceiptRepository {
 /** SHA-256 lives in an adapter; the core only says what is hashed (receiptDigestInput). */
 export interface Digest {
   sha256Hex(text: string): string;
+  /** The SHA-256 of the UTF-8 bytes `parts` concatenate, fed piece by piece so a large text (a receipt's ids) never exists whole. */
+  sha256HexOfParts?(parts: Iterable<Uint8Array>): string;
 }

@@ -6,33 +6,155 @@ import { receiptDigestInput, type PrivacyReceipt } from './receipt.js';
 import type { ContactFactsRepository } from '../reports/ports.js';
 import { DATA_CLASSES, retentionCutoff, retentionDays, type RetentionOverrides } from './retention-policy.js';
 
-/** Counts and ids gathered over a run, per receipt class. */
+// Canonical lowercase UUIDs are the shape of nearly every removed id: kept as 16 bytes, not a string.
+const HEX_CODES = new TextEncoder().encode('0123456789abcdef');
+const DASH = 0x2d;
+const NEWLINE = 0x0a;
+const CHUNK = 64 * 1024;
+
+/** Packs a canonical lowercase UUID into `words[at..at+4]`; false (words left as garbage) for any other text. */
+function packUuid(id: string, words: Uint32Array, at: number): boolean {
+  if (id.length !== 36) return false;
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) { if (c !== DASH) return false; continue; }
+    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (v < 0) return false;
+    word = word * 16 + v;
+    if (++digits % 8 === 0) { words[at + digits / 8 - 1] = word; word = 0; }
+  }
+  return true;
+}
+
+/** One class's ids: UUIDs packed four 32-bit words each (word order = text order), the rest as text. */
+class ClassIds {
+  words = new Uint32Array(4 * 1024);
+  uuids = 0;
+  readonly others: string[] = [];
+
+  add(id: string): void {
+    const at = this.uuids * 4;
+    if (at + 4 > this.words.length) {
+      const grown = new Uint32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    if (!packUuid(id, this.words, at)) { this.others.push(id); return; }
+    this.uuids += 1;
+  }
+
+  get size(): number { return this.uuids + this.others.length; }
+
+  /** The packed UUIDs' positions in text order. */
+  order(): Uint32Array {
+    const words = this.words;
+    const order = new Uint32Array(this.uuids);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return order.sort((a, b) => {
+      for (let w = 0; w < 4; w++) {
+        const x = words[a * 4 + w]!;
+        const y = words[b * 4 + w]!;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    });
+  }
+
+  /** Writes the canonical text of packed UUID `i` (36 bytes) at `out[at]`. */
+  write(i: number, out: Uint8Array, at: number): void {
+    let o = at;
+    for (let w = 0; w < 4; w++) {
+      const v = this.words[i * 4 + w]!;
+      for (let shift = 28; shift >= 0; shift -= 4) {
+        if (o - at === 8 || o - at === 13 || o - at === 18 || o - at === 23) out[o++] = DASH;
+        out[o++] = HEX_CODES[(v >>> shift) & 0xf]!;
+      }
+    }
+  }
+
+  text(i: number): string {
+    const out = new Uint8Array(36);
+    this.write(i, out, 0);
+    return String.fromCharCode(...out);
+  }
+}
+
+/**
+ * Counts and ids gathered over a run, per receipt class. A retention sweep can remove millions
+ * of rows, so ids are packed (16 bytes per UUID instead of a ~70-byte string) and the digest text is
+ * produced in 64 KiB pieces in its canonical order: the digest `receiptDigestInput` defines, without
+ * the sorted copy and the joined text it would take.
+ */
 export class RemovalTally {
-  private readonly ids = new Map<ReceiptClass, string[]>();
+  private readonly ids = new Map<ReceiptClass, ClassIds>();
 
   add(removed: RemovedIds): void {
     for (const [cls, ids] of Object.entries(removed) as [ReceiptClass, readonly string[]][]) {
       if (ids.length === 0) continue;
-      const list = this.ids.get(cls) ?? [];
-      // Not push(...ids): spreading ~120,000+ arguments overflows the call stack on Node 20.
-      for (const id of ids) list.push(id);
-      this.ids.set(cls, list);
+      let list = this.ids.get(cls);
+      if (!list) this.ids.set(cls, (list = new ClassIds()));
+      for (const id of ids) list.add(String(id));
     }
   }
 
   get total(): number {
     let n = 0;
-    for (const list of this.ids.values()) n += list.length;
+    for (const list of this.ids.values()) n += list.size;
     return n;
   }
 
   counts(): Partial<Record<ReceiptClass, number>> {
-    return Object.fromEntries([...this.ids].sort(([a], [b]) => a.localeCompare(b)).map(([cls, list]) => [cls, list.length]));
+    return Object.fromEntries([...this.ids].sort(([a], [b]) => a.localeCompare(b)).map(([cls, list]) => [cls, list.size]));
   }
 
   /** Every id with its class, so two classes never cancel out in the digest. */
   allIds(): string[] {
-    return [...this.ids].flatMap(([cls, list]) => list.map((id) => `${cls}:${id}`));
+    const out: string[] = [];
+    for (const [cls, list] of this.ids) {
+      for (let i = 0; i < list.uuids; i++) out.push(`${cls}:${list.text(i)}`);
+      for (const id of list.others) out.push(`${cls}:${id}`);
+    }
+    return out;
+  }
+
+  /**
+   * `receiptDigestInput(allIds())` as UTF-8 pieces. A class name holds no ':', so the sorted
+   * `class:id` texts are the classes in the order of their `class:` prefixes, each class's ids in
+   * text order within it; packed UUIDs and other ids are merged by their text.
+   */
+  *digestInput(): Generator<Uint8Array> {
+    const encoder = new TextEncoder();
+    const classes = [...this.ids.keys()].sort((a, b) => (`${a}:` < `${b}:` ? -1 : `${a}:` > `${b}:` ? 1 : 0));
+    let out = new Uint8Array(CHUNK);
+    let at = 0;
+    let first = true;
+    const room = function* (bytes: number): Generator<Uint8Array> {
+      if (at + bytes <= out.length) return;
+      if (at > 0) yield out.subarray(0, at);
+      out = new Uint8Array(Math.max(CHUNK, bytes));
+      at = 0;
+    };
+    for (const cls of classes) {
+      const list = this.ids.get(cls)!;
+      const prefix = encoder.encode(`${cls}:`);
+      const order = list.order();
+      const others = [...list.others].sort();
+      let i = 0;
+      let j = 0;
+      while (i < order.length || j < others.length) {
+        const takeUuid = i < order.length && (j >= others.length || list.text(order[i]!) <= others[j]!);
+        const other = takeUuid ? null : encoder.encode(others[j++]!);
+        yield* room(1 + prefix.length + (other ? other.length : 36));
+        if (!first) out[at++] = NEWLINE;
+        first = false;
+        out.set(prefix, at);
+        at += prefix.length;
+        if (other) { out.set(other, at); at += other.length; } else { list.write(order[i++]!, out, at); at += 36; }
+      }
+    }
+    if (at > 0) yield out.subarray(0, at);
   }
 }
 
@@ -41,12 +163,20 @@ export function retentionPolicyLabel(overrides: RetentionOverrides = {}): string
   return `retention/v1 ${DATA_CLASSES.map((c) => `${c}=${retentionDays(c, overrides)}d`).join(' ')}`;
 }
 
+function receiptDigest(tally: RemovalTally, digest: Digest): string {
+  if (digest.sha256HexOfParts) return digest.sha256HexOfParts(tally.digestInput());
+  const decoder = new TextDecoder();
+  let text = '';
+  for (const part of tally.digestInput()) text += decoder.decode(part, { stream: true });
+  return digest.sha256Hex(text + decoder.decode());
+}
+
 export function buildReceipt(input: {
   id: string; workspaceId: WorkspaceId | null; kind: PrivacyReceipt['kind']; policy: string; tally: RemovalTally; digest: Digest; now: Date;
 }): PrivacyReceipt {
   return {
     id: Ids.receipt(input.id), workspaceId: input.workspaceId, kind: input.kind, policy: input.policy,
-    counts: input.tally.counts() as PrivacyReceipt['counts'], digest: input.digest.sha256Hex(receiptDigestInput(input.tally.allIds())), createdAt: input.now,
+    counts: input.tally.counts() as PrivacyReceipt['counts'], digest: receiptDigest(input.tally, input.digest), createdAt: input.now,
   };
 }
 
