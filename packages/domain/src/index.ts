@@ -44,7 +44,7 @@ export type { ContactRepository } from './contacts/ports.js';
 export { Conversation, type ConversationOwner, type EntryPoint } from './conversations/conversation.js';
 export { Message, type Direction, type AuthorKind, type DeliveryState, type AttachmentMeta, type Reaction, type HoldReason } from './conversations/message.js';
 export { decideDirectMessage, decidePrivateReply, describeWindow, isHumanAuthor, STANDARD_WINDOW_MS, HUMAN_AGENT_WINDOW_MS, PRIVATE_REPLY_WINDOW_MS, type OutboundAuthor, type SendDecision, type SendRefusalReason } from './conversations/messaging-policy.js';
-export { gateOutbound, shouldAskAssistant, type GateDecision } from './conversations/send-gate.js';
+export { gateOutbound, shouldAskAssistant, HANDOFF_ANNOUNCEMENT_MS, type GateDecision } from './conversations/send-gate.js';
 export type { ConversationRepository, MessageRepository } from './conversations/ports.js';
 export type { InboxFilter } from './conversations/ports.js';
 export { InboxQueries, ManageConversation, windowView, type WindowView, type ReplyPolicy, type InboxItem, type ConversationView, type ConversationAction } from './conversations/inbox.js';

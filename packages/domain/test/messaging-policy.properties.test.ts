@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  HUMAN_AGENT_WINDOW_MS, Ids, PRIVATE_REPLY_WINDOW_MS, STANDARD_WINDOW_MS, decideDirectMessage, decidePrivateReply, describeWindow, gateOutbound, shouldAskAssistant,
+  HANDOFF_ANNOUNCEMENT_MS, HUMAN_AGENT_WINDOW_MS, Ids, PRIVATE_REPLY_WINDOW_MS, STANDARD_WINDOW_MS, decideDirectMessage, decidePrivateReply, describeWindow, gateOutbound, shouldAskAssistant,
   type Contact, type Conversation, type GateDecision, type InstagramAccount, type OutboundAuthor, type SendDecision,
 } from '../src/index.js';
 import { make, uuid } from '../testing/index.js';
@@ -205,6 +205,21 @@ describe('gateOutbound', () => {
       expect(gate({ ...base, owner, author: 'notification' })).toEqual({ outcome: 'send', tag: null });
     }
     expect(gate({ ...base, owner: 'assistant', author: 'assistant' })).toEqual({ outcome: 'send', tag: null });
+  });
+
+  it("lets through the holding reply queued just before the assistant's own handoff, and nothing older, later or after a manual takeover", () => {
+    fc.assert(fc.property(fc.integer({ min: -HOUR, max: 2 * HANDOFF_ANNOUNCEMENT_MS }), fc.constantFrom<OutboundAuthor>('assistant', 'automation'), (lead, who) => {
+      const handedOff = build(base);
+      const handoffAt = new Date(handedOff.now.getTime() - 1_000);
+      handedOff.conversation.requestHandoff(handoffAt);
+      const queuedAt = new Date(handoffAt.getTime() - lead);
+      const announces = lead >= 0 && lead <= HANDOFF_ANNOUNCEMENT_MS;
+      expect(gateOutbound({ ...handedOff, author: who, queuedAt })).toEqual(announces ? { outcome: 'send', tag: null } : { outcome: 'refuse', reason: 'conversation_owned_by_human' });
+      // Without queuedAt (when a reply is queued) the handoff refuses, as before.
+      expect(gateOutbound({ ...handedOff, author: who })).toEqual({ outcome: 'refuse', reason: 'conversation_owned_by_human' });
+      const takenOver = build({ ...base, owner: 'human' });
+      expect(gateOutbound({ ...takenOver, author: who, queuedAt: takenOver.now })).toEqual({ outcome: 'refuse', reason: 'conversation_owned_by_human' });
+    }), { numRuns: 200 });
   });
 
   it('never sends for the assistant or automations unless the assistant owns the thread and the contact allows automation', () => {

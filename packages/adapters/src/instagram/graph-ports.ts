@@ -25,13 +25,22 @@ export class LimitedConversations {
   async listConversations(token: string, igUserId: string, opts: { after?: string; userId?: string; limit?: number } = {}): Promise<Result<Page<ConversationSummary>, SendFailure>> {
     const s = await this.slot(igUserId);
     if (!s.ok) return s;
-    return mapErr(await this.client.listConversations(token, { ...opts, igUserId }));
+    return this.paused(igUserId, mapErr(await this.client.listConversations(token, { ...opts, igUserId })));
   }
 
   async messages(token: string, igUserId: string, conversationId: string, opts: { after?: string; limit?: number } = {}): Promise<Result<Page<ConversationMessage>, SendFailure>> {
     const s = await this.slot(igUserId);
     if (!s.ok) return s;
-    return mapErr(await this.client.conversationMessages(token, conversationId, opts));
+    return this.paused(igUserId, mapErr(await this.client.conversationMessages(token, conversationId, opts)));
+  }
+
+  /**
+   * A rate limit met on a read (reconciliation, backfill) pauses the whole account like one met on
+   * a send: Instagram counts both against it, and sends must not carry on regardless.
+   */
+  private async paused<T>(igUserId: string, r: Result<T, SendFailure>): Promise<Result<T, SendFailure>> {
+    if (!r.ok && r.error.kind === 'RateLimited') await this.limiter.pauseUntil(igUserId, new Date(Date.now() + r.error.retryAfterMs));
+    return r;
   }
 }
 

@@ -41,6 +41,10 @@ export interface JobWorkerOptions {
 
 type FetchedJob = PgBoss.JobWithMetadata<Record<string, unknown>>;
 
+/** Up to 100 + 200 + … + 3,200 ms ≈ 6 s of retries for complete/fail after a database error. */
+const SETTLE_RETRIES = 6;
+const SETTLE_BACKOFF_MS = 100;
+
 /**
  * Fetches and runs jobs for every queue that has a handler. Per job: ordering gate, handler,
  * then complete or fail. Handlers run at least once: a crash leaves the job active until its
@@ -155,9 +159,9 @@ export class JobWorker {
   async #run(queue: QueueDefinition, handler: JobHandler, job: FetchedJob): Promise<void> {
     try {
       if (queue.ordered && job.singletonKey) {
-        const blocker = await this.#olderUnfinished(job);
+        const blocker = await this.#settleWith(() => this.#olderUnfinished(job));
         if (blocker) {
-          await this.#deferUntil(job, blocker);
+          await this.#settle(() => this.#deferUntil(job, blocker));
           this.#emit({ type: 'deferred', queue: queue.name, id: job.id });
           return;
         }
@@ -190,7 +194,7 @@ export class JobWorker {
       this.#controllers.delete(controller);
     }
     try {
-      await this.#engine.boss.complete(queue.name, job.id);
+      await this.#settle(() => this.#engine.boss.complete(queue.name, job.id));
       this.#emit({ type: 'completed', queue: queue.name, id: job.id, durationMs: Date.now() - started });
     } catch (error) {
       // The effect happened but the job stays active: it runs again after its expiry (idempotent handlers).
@@ -207,11 +211,13 @@ export class JobWorker {
       workspaceId: (permanent ? error.workspaceId : undefined) ?? payloadWorkspace,
     };
     try {
-      if (permanent) {
-        // pg-boss's fail() retries while retry_count < retry_limit: close the budget first.
-        await this.#engine.sql(`update ${this.#engine.schema}.job set retry_limit = retry_count where name = $1 and id = $2::uuid and state = 'active'`, [queue.name, job.id]);
-      }
-      await this.#engine.boss.fail(queue.name, job.id, output);
+      await this.#settle(async () => {
+        if (permanent) {
+          // pg-boss's fail() retries while retry_count < retry_limit: close the budget first.
+          await this.#engine.sql(`update ${this.#engine.schema}.job set retry_limit = retry_count where name = $1 and id = $2::uuid and state = 'active'`, [queue.name, job.id]);
+        }
+        await this.#engine.boss.fail(queue.name, job.id, output);
+      });
       this.#emit({ type: 'failed', queue: queue.name, id: job.id, durationMs, permanent, willRetry: !permanent && job.retryCount < job.retryLimit, error });
     } catch (failError) {
       this.#emit({ type: 'error', queue: queue.name, error: failError });
@@ -246,6 +252,26 @@ export class JobWorker {
         where name = $1 and id = $2::uuid and state = 'active'`,
       [job.name, job.id, this.#options.orderingRecheckMs, blocker.startAfter.toISOString()],
     );
+  }
+
+  /**
+   * Completing, failing or deferring a job right after a database blip (a restart, killed connections) would
+   * otherwise leave it active until its expiry, and every later job of its ordering key behind it:
+   * the bookkeeping is retried for a few seconds first, on fresh pool connections.
+   */
+  async #settle(work: () => Promise<unknown>): Promise<void> {
+    await this.#settleWith(work);
+  }
+
+  async #settleWith<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= SETTLE_RETRIES || this.#stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_BACKOFF_MS * 2 ** attempt));
+      }
+    }
   }
 
   #emit(event: JobEvent): void {

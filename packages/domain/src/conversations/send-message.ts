@@ -117,7 +117,7 @@ export class SendOutboundMessage {
       if (message.deliveryState === 'sending') return { go: 'reconcile', account, igsid: contact.igsid, tag: message.tag, message };
 
       const now = clock.now();
-      const decision = gateOutbound({ account, conversation, contact, author: message.authorKind as OutboundAuthor, now });
+      const decision = gateOutbound({ account, conversation, contact, author: message.authorKind as OutboundAuthor, now, queuedAt: message.sentAt });
       if (decision.outcome !== 'send') {
         if (decision.outcome === 'hold') message.hold(decision.reason); else message.refuse(decision.reason);
         await messages.save(message);
