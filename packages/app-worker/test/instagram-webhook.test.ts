@@ -98,7 +98,7 @@ describe('instagram.webhook: every fixture, applied', () => {
     const { conversation, contact } = await w.thread();
     const ours = Message.outbound({ id: Ids.message(uuid(0x77)), workspaceId: WS, accountId: w.account.id, conversationId: conversation!.id, contactId: contact!.id, author: 'assistant',
       text: "Hi, I'm the shop's automated assistant. Size M is in stock. Order #10482 ships tomorrow.", now: new Date(1767712349000) });
-    ours.markSending();
+    ours.markSending(new Date(1767712349000));
     await w.repos.uow.run(() => w.repos.messages.save(ours));
     for (const f of ['05-message-echo.json', '06-message-reactions.json', '08-messaging-seen.json', '09-message-deleted.json']) await w.deliver(fixture(f));
     const { messages, conversation: after } = await w.thread();

@@ -232,6 +232,22 @@ describe('SendOutboundMessage (in memory)', () => {
     expect(h.instagram.delivered).toHaveLength(1);
   });
 
+  it('a message that waited in a backlog and then timed out is not reconciled at once: the grace runs from the call, not the queueing', async () => {
+    const h = harness();
+    const { conversationId } = await thread(h);
+    const q = await queue(h, conversationId, 'assistant');
+    // Queued, then stuck behind a backlog for longer than the grace before its call.
+    h.clock.advance(60_000);
+    h.instagram.script = [{ kind: 'Transient', message: 'timed out' }];
+    expect((await h.runJobs())[0]).toMatchObject({ kind: 'retry' });
+    expect((await h.message(q.message.id))!.sendingSince).toEqual(h.clock.now());
+    // Right after the timeout Instagram may still deliver it: reading the thread now could call it absent.
+    expect((await h.runJobs())[0]).toMatchObject({ kind: 'retry', reason: 'waiting before reconciling an unknown outcome' });
+    h.clock.advance(10_000);
+    expect(await h.runJobs()).toEqual([{ kind: 'sent', platformMessageId: 'mid-1', reconciled: false }]);
+    expect(h.instagram.delivered).toHaveLength(1);
+  });
+
   it('when Instagram\'s copy cannot settle it, the outcome is surfaced as unknown, never resent', async () => {
     const h = harness();
     const { conversationId } = await thread(h);

@@ -134,7 +134,7 @@ describe('ProcessInstagramEvent: each kind', () => {
     await h.apply(msg('m1', 'Hi', 0));
     const { conversation, contact } = await thread(h);
     const out = Message.outbound({ id: Ids.message(uuid(77)), workspaceId: WS, accountId: h.account.id, conversationId: conversation!.id, contactId: contact!.id, author: 'assistant', text: 'Yes, we have it in M.', now: at(5) });
-    out.markSending();
+    out.markSending(at(5));
     await h.repos.uow.run(async () => h.repos.messages.save(out));
     await h.apply(echo('m-out-1', 'Yes, we have it in M.', 6));
     const after = await h.repos.messages.get(WS, out.id);

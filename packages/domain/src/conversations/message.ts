@@ -23,6 +23,9 @@ export interface Reaction {
 export type HoldReason = SendRefusalReason | 'account_not_connected' | 'token_expired' | 'contact_restricted' | 'ai_objected' | 'conversation_owned_by_human' | 'recipient_unavailable' | 'rate_limited' | 'platform_error';
 
 export class Message {
+  /** When the current platform call began (the last `markSending`); null until one has. */
+  private _sendingSince: Date | null = null;
+
   private constructor(
     readonly id: MessageId,
     readonly workspaceId: WorkspaceId,
@@ -91,11 +94,17 @@ export class Message {
     this._tag = tag;
   }
 
-  /** Recorded (and committed) right before the platform call, so a crash leaves evidence of the attempt. */
-  markSending(): void {
+  /**
+   * Recorded (and committed) right before the platform call, so a crash leaves evidence of the
+   * attempt, and when: reconciliation waits out its grace from the call, not from the queueing.
+   */
+  markSending(now: Date): void {
     this._deliveryState = 'sending';
     this._holdReason = null;
+    this._sendingSince = now;
   }
+
+  get sendingSince(): Date | null { return this._sendingSince ?? null; }
 
   /** A held send may go out again (reconnected, pause over); it passes the gate once more at send time. */
   release(): void {

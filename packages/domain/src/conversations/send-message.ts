@@ -159,7 +159,7 @@ export class SendOutboundMessage {
       await recordRateLimitDelay(this.deps, cmd.workspaceId, waitedMs, clock.now());
       const m = await messages.get(cmd.workspaceId, cmd.messageId);
       if (!m || m.deliveryState !== 'pending') return false;
-      m.markSending();
+      m.markSending(clock.now());
       await messages.save(m);
       return true;
     });
@@ -219,7 +219,9 @@ export class SendOutboundMessage {
   private async reconcile(workspaceId: WorkspaceId, p: Extract<Prepared, { go: string }>): Promise<SendOutcome | 'resend'> {
     const { messages, clock, reader } = this.deps;
     const now = clock.now();
-    const age = now.getTime() - p.message.sentAt.getTime();
+    // From the attempt: a message that waited in a backlog and timed out just now may still be
+    // landing at Instagram; reading the thread at once would call it absent and send it twice.
+    const age = now.getTime() - (p.message.sendingSince ?? p.message.sentAt).getTime();
     if (age < this.reconcileGraceMs) return { kind: 'retry', afterMs: this.reconcileGraceMs - age, reason: 'waiting before reconciling an unknown outcome', reschedule: false };
     const token = await readAccountToken(this.deps, p.account);
     if (token === null || p.account.status !== 'connected') return this.unknown(workspaceId, p.message, 'the account cannot be read to check whether the message went out');

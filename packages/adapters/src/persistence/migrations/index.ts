@@ -12,6 +12,7 @@ import { Migration20261129000011_private_reply_state } from './Migration20261129
 import { Migration20261129000012_cascade_indexes } from './Migration20261129000012_cascade_indexes.js';
 import { Migration20261129000013_assistant_key_secret } from './Migration20261129000013_assistant_key_secret.js';
 import { Migration20261129000014_api_request_logs } from './Migration20261129000014_api_request_logs.js';
+import { Migration20261129000015_message_sending_since } from './Migration20261129000015_message_sending_since.js';
 
 /** Committed migrations, in order. The app applies pending ones on start; never schema-update. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   { name: 'Migration20261129000012_cascade_indexes', class: Migration20261129000012_cascade_indexes },
   { name: 'Migration20261129000013_assistant_key_secret', class: Migration20261129000013_assistant_key_secret },
   { name: 'Migration20261129000014_api_request_logs', class: Migration20261129000014_api_request_logs },
+  { name: 'Migration20261129000015_message_sending_since', class: Migration20261129000015_message_sending_since },
 ];

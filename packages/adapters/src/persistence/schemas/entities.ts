@@ -91,6 +91,7 @@ export const MessageSchema = schema({
     contactId: uuid('contact_id'), direction: text('direction'), authorKind: text('author_kind'), _platformMessageId: text('platform_message_id', { nullable: true }),
     _text: text('text', { nullable: true }), _attachments: json('attachments'), _replyTo: text('reply_to', { nullable: true }), _reactions: json('reactions', ReactionsType),
     _deliveryState: text('delivery_state'), _holdReason: text('hold_reason', { nullable: true }), _tag: text('tag', { nullable: true }), sentAt: ts('sent_at'),
+    _sendingSince: ts('sending_since', { nullable: true }),
     _editedAt: ts('edited_at', { nullable: true }), _deletedAt: ts('deleted_at', { nullable: true }), createdAt: ts('created_at'), ...version,
   },
 });
