@@ -1,5 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /** A record as it stood in the file: `line` is where it starts (a quoted field may span lines). */
 export interface CsvRecord {
   readonly line: number;
@@ -24,10 +22,11 @@ const PLAIN_RUN = /[^,"\r\n]+/y;
  * RFC 4180 records from a stream of chunks, one at a time: memory is one record, whatever the file
  * size. Quoted fields may hold commas, quotes ("") and line breaks; CRLF and LF both end a record;
  * a UTF-8 BOM is dropped; blank lines are skipped. Chunks may split anywhere, even inside a
- * multi-byte character (a StringDecoder joins them).
+ * multi-byte character (the decoder joins them); bytes that are not UTF-8 are an error, not U+FFFD.
  */
 export async function* parseCsv(source: AsyncIterable<string | Uint8Array>): AsyncGenerator<CsvRecord> {
-  const decoder = new StringDecoder('utf8');
+  // Fatal: a file saved in another encoding (Windows-1252 "Café") would otherwise import as "Caf\uFFFD".
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;
@@ -38,6 +37,12 @@ export async function* parseCsv(source: AsyncIterable<string | Uint8Array>): Asy
   let first = true;
   let pendingCR = false;
   let quotedCR = false;
+  /** The line of the first undecodable byte, counted from where this chunk starts. */
+  const notUtf8 = (chunk: Uint8Array) => {
+    const lenient = new TextDecoder('utf-8').decode(chunk);
+    const at = lenient.indexOf('\uFFFD');
+    return new CsvSyntaxError(line + (lenient.slice(0, Math.max(0, at)).match(/\r\n|\r|\n/g)?.length ?? 0), 'the file is not UTF-8 text (save it as "CSV UTF-8")');
+  };
 
   const endField = () => {
     if (fields.length >= MAX_FIELDS) throw new CsvSyntaxError(recordLine, `more than ${MAX_FIELDS} fields`);
@@ -48,7 +53,11 @@ export async function* parseCsv(source: AsyncIterable<string | Uint8Array>): Asy
   };
 
   for await (const chunk of source) {
-    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
+    let text: string;
+    if (typeof chunk === 'string') text = chunk;
+    else {
+      try { text = decoder.decode(chunk, { stream: true }); } catch { throw notUtf8(chunk); }
+    }
     if (first && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
@@ -106,8 +115,7 @@ export async function* parseCsv(source: AsyncIterable<string | Uint8Array>): Asy
     }
     for (const r of out) yield r;
   }
-  const rest = decoder.end();
-  if (rest.length > 0) throw new CsvSyntaxError(line, 'the file ends inside a UTF-8 character');
+  try { decoder.decode(); } catch { throw new CsvSyntaxError(line, 'the file ends inside a UTF-8 character'); }
   if (inQuotes) throw new CsvSyntaxError(recordLine, 'a quoted field is never closed');
   if (fieldStarted || quoteSeen || fields.length > 0) {
     endField();

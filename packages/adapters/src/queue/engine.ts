@@ -85,15 +85,35 @@ export class QueueEngine {
         retryBackoff: true,
         expireInSeconds: queue.expireInSeconds,
       };
-      await this.boss.createQueue(queue.name, settings);
-      await this.boss.updateQueue(queue.name, settings);
-      if (options.schedules && queue.cron) await this.boss.schedule(queue.name, queue.cron, {}, { tz: 'UTC' });
+      await retryOnStartupRace(() => this.boss.createQueue(queue.name, settings));
+      await retryOnStartupRace(() => this.boss.updateQueue(queue.name, settings));
+      if (options.schedules && queue.cron) await retryOnStartupRace(() => this.boss.schedule(queue.name, queue.cron!, {}, { tz: 'UTC' }));
     }
   }
 
   async stop(): Promise<void> {
     // Our own loop runs the handlers (JobWorker), so pg-boss has no work of its own to wait for.
     await this.boss.stop({ graceful: false, wait: true, close: true, timeout: 1_000 });
+  }
+}
+
+/** Deadlock, duplicate key, relation already exists: what two processes creating the same queue at once get. */
+const STARTUP_RACE_CODES = new Set(['40P01', '23505', '42P07']);
+
+/**
+ * Processes started together (N HTTP + M workers) create the same queues at once, and each queue
+ * is a partition of pgboss.job: PostgreSQL can pick one of them as a deadlock victim, which used to
+ * kill that process at boot. Creating and updating a queue is idempotent, so the loser tries again.
+ */
+async function retryOnStartupRace<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= attempts || typeof code !== 'string' || !STARTUP_RACE_CODES.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+    }
   }
 }
 

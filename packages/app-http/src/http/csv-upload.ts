@@ -15,7 +15,7 @@ export const CSV_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
  * (check everything, then apply), and a request can be read only once, so the body is spooled to a
  * private temporary file first and streamed from there on each pass; the file goes when `use` ends.
  */
-export async function withCsvUpload<T>(req: Request, use: (source: () => AsyncIterable<string>) => Promise<T>, limitBytes = CSV_UPLOAD_LIMIT_BYTES): Promise<T> {
+export async function withCsvUpload<T>(req: Request, use: (source: () => AsyncIterable<string | Uint8Array>) => Promise<T>, limitBytes = CSV_UPLOAD_LIMIT_BYTES): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
   const dir = await mkdtemp(join(tmpdir(), 'palette-upload-'));
@@ -29,7 +29,8 @@ export async function withCsvUpload<T>(req: Request, use: (source: () => AsyncIt
       },
     });
     await pipeline(req, cap, createWriteStream(file, { mode: 0o600 }));
-    return await use(() => createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 }));
+    // Bytes, not text: the CSV parser decodes strictly and reports a file that is not UTF-8.
+    return await use(() => createReadStream(file, { highWaterMark: 256 * 1024 }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

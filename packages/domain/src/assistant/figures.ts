@@ -72,8 +72,10 @@ export function extractFigures(text: string): Figure[] {
 }
 
 /** Numeric facts a tool returned: every number and numeric string, and every currency code. */
-export function collectFacts(values: readonly unknown[]): { numbers: Set<number>; amounts: Set<number>; currencies: Set<string> } {
+export function collectFacts(values: readonly unknown[]): { numbers: Set<number>; amounts: Set<number>; currencies: Set<string>; embedded: Set<number> } {
   const numbers = new Set<number>();
+  // Only ever plain numbers: a digit inside a product name is not a price or a stock count.
+  const embedded = new Set<number>();
   // Amounts are the decimal strings tools use for prices and totals; a stock count of 3 is not "3.00 EUR".
   const amounts = new Set<number>();
   const currencies = new Set<string>();
@@ -83,13 +85,15 @@ export function collectFacts(values: readonly unknown[]): { numbers: Set<number>
     if (typeof v === 'string') {
       if (key === 'currency' && /^[A-Z]{3}$/.test(v)) { currencies.add(v); return; }
       if (/^-?\d+(\.\d+)?$/.test(v)) for (const r of readings(v.replace('-', ''))) { numbers.add(r); amounts.add(r); }
+      // Digits inside names, SKUs and references ("TOTE-1", "iPhone 15"): a reply repeating the name is grounded.
+      else for (const f of extractFigures(v)) for (const r of f.readings) embedded.add(r);
       return;
     }
     if (Array.isArray(v)) { for (const x of v) visit(x, key); return; }
     if (typeof v === 'object') for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, k);
   };
   for (const v of values) visit(v, null);
-  return { numbers, amounts, currencies };
+  return { numbers, amounts, currencies, embedded };
 }
 
 export interface FigureCheck {
@@ -113,7 +117,7 @@ export function checkFigures(input: { reply: string; toolResults: readonly unkno
       if (f.currency) facts.currencies.add(f.currency);
     }
   }
-  const loose = new Set<number>(facts.numbers);
+  const loose = new Set<number>([...facts.numbers, ...facts.embedded]);
   for (const text of input.otherSources) for (const f of extractFigures(text)) for (const r of f.readings) loose.add(r);
   const unsupported: string[] = [];
   for (const f of extractFigures(input.reply)) {

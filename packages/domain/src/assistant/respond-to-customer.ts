@@ -150,8 +150,10 @@ export class RespondToCustomer {
       checks.push({ name: 'tool_arguments_valid', passed: run.toolbox.invalidCalls === 0, detail: run.toolbox.invalidCalls === 0 ? null : `${run.toolbox.invalidCalls} malformed call(s) reported back` });
       const figures = checkFigures({ reply: raw, toolResults: run.toolbox.results(), otherSources, trustedTexts });
       checks.push({ name: 'figures_grounded', passed: figures.passed, detail: figures.passed ? null : `unsupported: ${figures.unsupported.join(', ')}` });
+      // A second run would call the tools again: a drafted order would be drafted twice.
+      const drafted = run.toolbox.calls.some((c) => c.tool === 'create_order_draft' && c.ok);
       if (figures.passed) final = { text: restore(raw, min.mapping, settings?.restorePersonalData ?? false), handoff: run.toolbox.handoffReason };
-      else if (attempt === 0) correction = `Your previous reply quoted figures no tool returned in this turn (${figures.unsupported.join(', ')}). Call the tools again and quote only their figures.`;
+      else if (attempt === 0 && !drafted) correction = `Your previous reply quoted figures no tool returned in this turn (${figures.unsupported.join(', ')}). Call the tools again and quote only their figures.`;
       else failure = `figures not grounded: ${figures.unsupported.join(', ')}`;
     }
 
