@@ -50,11 +50,14 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Sign-in forms expect 401 as an answer, not as "your session ended". */
   readonly quiet401?: boolean;
+  /** A body sent as it is (a CSV file), with its media type, instead of JSON. */
+  readonly raw?: { readonly contentType: string; readonly data: Blob | string };
 }
 
 export async function api<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.raw !== undefined) headers['Content-Type'] = options.raw.contentType;
   let res: Response;
   try {
     res = await fetch(path, {
@@ -62,6 +65,7 @@ export async function api<T = unknown>(method: string, path: string, options: Re
       credentials: 'same-origin',
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.raw === undefined ? {} : { body: options.raw.data }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {

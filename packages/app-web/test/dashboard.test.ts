@@ -241,6 +241,51 @@ describe('the dashboard in Chromium', () => {
 
   }, BROWSER_TEST_MS);
 
+  it('imports a catalog CSV file: the check lists every bad row, nothing is imported until it is clean; stock counts too; the request log shows in settings', async () => {
+    const m = newMerchant();
+    const { page } = await d.newPage();
+    await signUp(page, m);
+    await page.getByRole('heading', { level: 1, name: `Welcome to ${m.shop}` }).waitFor();
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Catalog' }).click();
+    const importer = page.getByRole('region', { name: 'Import products from CSV', exact: true });
+    const header = 'product_sku,product_name,description,image_urls,status,variant_sku,variant_title,price,currency,stock,low_stock_threshold\n';
+    const bad = `${header}JUG,Milk jug,,,active,JUG-S,Small,14.00,EUR,6,1\nBOWL,Bowl,,,active,BOWL-L,Large,twelve,EUR,3,1\n`;
+    await importer.getByLabel('CSV file').setInputFiles({ name: 'catalog.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await importer.getByRole('button', { name: 'Check file' }).click();
+    await importer.getByText('1 problem in 2 rows: nothing was imported.').waitFor();
+    expect(await importer.getByRole('table', { name: 'Problems in the file' }).locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^3\s+price\s+/)]);
+    await importer.getByRole('button', { name: 'Import' }).click();
+    await importer.getByText('1 problem in 2 rows: nothing was imported.').waitFor();
+    expect(await page.getByRole('region', { name: 'Catalog' }).getByRole('link', { name: 'Milk jug' }).count()).toBe(0);
+
+    const good = `${header}JUG,Milk jug,,,active,JUG-S,Small,14.00,EUR,6,1\nBOWL,Bowl,,,active,BOWL-L,Large,12.00,EUR,3,1\n`;
+    await importer.getByLabel('CSV file').setInputFiles({ name: 'catalog.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await importer.getByRole('button', { name: 'Check file' }).click();
+    await importer.getByText('All 2 rows are valid. Nothing was imported yet.').waitFor();
+    await importer.getByRole('button', { name: 'Import' }).click();
+    await importer.getByText('Imported 2 rows.').waitFor();
+    await page.getByRole('region', { name: 'Catalog' }).getByRole('link', { name: 'Milk jug' }).waitFor();
+
+    await menu.getByRole('link', { name: 'Inventory' }).click();
+    const stock = page.getByRole('region', { name: 'Import stock counts from CSV', exact: true });
+    await stock.getByLabel('CSV file').setInputFiles({ name: 'stock.csv', mimeType: 'text/csv', buffer: Buffer.from('sku,on_hand\nJUG-S,9\n') });
+    await stock.getByRole('button', { name: 'Import' }).click();
+    await stock.getByText('Imported 1 row.').waitFor();
+    await page.getByRole('region', { name: 'Inventory' }).getByRole('row').filter({ hasText: 'JUG-S' }).getByRole('cell', { name: '9', exact: true }).first().waitFor();
+    await d.screenshot(page, 'inventory-after-import');
+
+    // The request log is written in batches about a second after each response: reload until it shows.
+    await menu.getByRole('link', { name: 'Settings' }).click();
+    const logged = page.getByRole('table', { name: 'API requests' }).getByText('/api/workspaces/:workspaceId/inventory/import.csv');
+    for (let i = 0; i < 20 && (await logged.count()) === 0; i++) {
+      await page.waitForTimeout(500);
+      await page.reload();
+      await page.getByRole('heading', { name: 'API requests' }).waitFor();
+    }
+    expect(await logged.count()).toBeGreaterThan(0);
+  }, BROWSER_TEST_MS);
+
   it('adds a product, adjusts its stock, takes an order by hand and moves it to shipped', async () => {
     const m = newMerchant();
     const { page } = await d.newPage();

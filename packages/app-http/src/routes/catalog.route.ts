@@ -37,7 +37,7 @@ export const toReportDto = (r: ImportReport): z.input<typeof ImportReportDto> =>
   kind: r.kind, dryRun: r.dryRun, rows: r.rows, applied: r.applied, issues: [...r.issues], issueCount: r.issueCount, truncated: r.truncated,
 });
 
-/** CSV in a JSON body: the API only takes JSON. Files beyond BODY_LIMIT go through the CLI import (streamed from disk). */
+/** CSV in a JSON body, within BODY_LIMIT; larger files go to the `import.csv` routes as the file itself. */
 export const CsvImportBody = z.object({ csv: z.string().max(50_000_000), dryRun: z.boolean().default(false) }).strict();
 export const CsvUploadQuery = z.object({ dryRun: z.enum(['true', 'false']).optional().describe('`true` checks every row and imports nothing.') });
 

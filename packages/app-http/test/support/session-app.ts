@@ -25,6 +25,8 @@ export interface SessionAppOptions {
   readonly routes?: (container: Container) => RouteTable;
   /** Store API requests as start-http does (off by default: a flush timer per app). */
   readonly recordRequests?: boolean;
+  /** The dashboard build to serve at `/`; app-web's dist/ when absent. */
+  readonly webRoot?: string;
 }
 
 export interface SessionApp {
@@ -66,6 +68,7 @@ export function buildSessionApp(options: SessionAppOptions = {}): SessionApp {
     config,
     logger: logs.logger,
     ...(recorder ? { requestRecorder: recorder } : {}),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     routes: (options.routes ?? featureRoutes)(container),
     authenticator: sessionAuthenticator(container, config),
     rateLimit: false,

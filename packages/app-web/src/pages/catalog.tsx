@@ -75,11 +75,75 @@ function ProductCreateForm({ ctx, onCreated }: { ctx: WorkspaceContext; onCreate
   );
 }
 
+interface ImportReport {
+  kind: 'catalog' | 'stock';
+  dryRun: boolean;
+  rows: number;
+  applied: boolean;
+  issues: Array<{ line: number; column: string; reason: string }>;
+  issueCount: number;
+  truncated: boolean;
+}
+
+/**
+ * A CSV file sent as it is to the streaming import route (any size up to its limit, unlike a JSON
+ * body): "Check file" is the dry run, "Import" applies it only if every row is clean.
+ */
+function CsvImport({ ctx, kind, onImported }: { ctx: WorkspaceContext; kind: 'catalog' | 'stock'; onImported: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [report, setReport] = useState<ImportReport | null>(null);
+  const submit = useSubmit();
+  const path = kind === 'catalog' ? '/catalog/import.csv' : '/inventory/import.csv';
+  const id = `import-${kind}`;
+  const send = (dryRun: boolean) => void submit.run(async () => {
+    if (!file) throw new Error('Choose a CSV file first.');
+    setReport(null);
+    const r = await api<ImportReport>('post', ws(ctx.workspaceId, `${path}${dryRun ? '?dryRun=true' : ''}`), { raw: { contentType: 'text/csv', data: file } });
+    setReport(r);
+    if (r.applied) onImported();
+  });
+  return (
+    <section className="action" aria-labelledby={id}>
+      <h2 id={id}>{kind === 'catalog' ? 'Import products from CSV' : 'Import stock counts from CSV'}</h2>
+      <p className="muted">
+        {kind === 'catalog'
+          ? 'Same columns as the catalog export. Every row is checked first; nothing is imported while one is wrong.'
+          : 'Columns sku and on_hand: a stock take. Every row is checked first; nothing changes while one is wrong.'}
+      </p>
+      {submit.error ? <Alert>{submit.error}</Alert> : null}
+      <div className="field">
+        <label htmlFor={`${id}-file`}>CSV file</label>
+        <input id={`${id}-file`} type="file" accept=".csv,text/csv" onChange={(e) => { setFile(e.target.files?.[0] ?? null); setReport(null); }} />
+      </div>
+      <div className="actions">
+        <button type="button" disabled={submit.busy || !file} onClick={() => send(true)}>Check file</button>
+        <button type="button" className="primary" disabled={submit.busy || !file} onClick={() => send(false)}>Import</button>
+      </div>
+      {report ? (
+        report.issueCount > 0 ? (
+          <>
+            <Alert>{`${report.issueCount} problem${report.issueCount === 1 ? '' : 's'} in ${report.rows} row${report.rows === 1 ? '' : 's'}: nothing was imported.${report.truncated ? ' The first ones are listed.' : ''}`}</Alert>
+            <DataTable caption="Problems in the file" rows={report.issues} columns={['line', 'column', 'reason']} />
+          </>
+        ) : (
+          <Alert kind="success">{report.applied ? `Imported ${report.rows} row${report.rows === 1 ? '' : 's'}.` : `All ${report.rows} row${report.rows === 1 ? '' : 's'} are valid. Nothing was imported yet.`}</Alert>
+        )
+      ) : null}
+    </section>
+  );
+}
+
 export function CatalogPage({ ctx }: { ctx: WorkspaceContext }) {
   const canCreate = ctx.catalog.has('post', PRODUCTS) && ctx.can('catalog.write');
+  const canImport = ctx.catalog.has('post', '/api/workspaces/:workspaceId/catalog/import.csv') && ctx.can('catalog.write');
   return (
     <CollectionPage ctx={ctx} title="Catalog" name="products" itemLabel="product" description="What the assistant may sell: it quotes only these prices and this stock." replaceActions={canCreate ? [`post ${PRODUCTS}`] : []}>
-      {(reload) => (canCreate ? <ProductCreateForm ctx={ctx} onCreated={reload} /> : null)}
+      {(reload) => (
+        <>
+          {canCreate ? <ProductCreateForm ctx={ctx} onCreated={reload} /> : null}
+          {canImport ? <CsvImport ctx={ctx} kind="catalog" onImported={reload} /> : null}
+        </>
+      )}
     </CollectionPage>
   );
 }
@@ -142,11 +206,13 @@ function LowStock({ ctx }: { ctx: WorkspaceContext }) {
 
 export function InventoryPage({ ctx }: { ctx: WorkspaceContext }) {
   return (
-    <CollectionPage ctx={ctx} title="Inventory" name="inventory" itemLabel="stock level" description="Stock per variant: on hand, reserved by orders and chat holds, and available.">
+    // The file upload below replaces the generic form of the JSON import route (a pasted CSV).
+    <CollectionPage ctx={ctx} title="Inventory" name="inventory" itemLabel="stock level" description="Stock per variant: on hand, reserved by orders and chat holds, and available." replaceActions={['post /api/workspaces/:workspaceId/inventory/import', 'post /api/workspaces/:workspaceId/inventory/import.csv']}>
       {(reload) => (
         <>
           {ctx.catalog.has('get', '/api/workspaces/:workspaceId/inventory/low-stock') ? <LowStock ctx={ctx} /> : null}
           {ctx.can('inventory.write') ? <AdjustStock ctx={ctx} onDone={reload} /> : null}
+          {ctx.can('inventory.write') && ctx.catalog.has('post', '/api/workspaces/:workspaceId/inventory/import.csv') ? <CsvImport ctx={ctx} kind="stock" onImported={reload} /> : null}
         </>
       )}
     </CollectionPage>

@@ -300,6 +300,8 @@ export function SettingsPage({ ctx }: { ctx: WorkspaceContext }) {
   const workspace = useLoad((signal) => api<WorkspaceDto>('get', ws(ctx.workspaceId), { signal }), [ctx.workspaceId]);
   const canAudit = ctx.can('audit.read');
   const audit = useLoad((signal) => (canAudit ? api<Page<AuditEntry>>('get', ws(ctx.workspaceId, '/audit?limit=20'), { signal }) : Promise.resolve(null)), [ctx.workspaceId, canAudit]);
+  const canRequests = canAudit && ctx.catalog.has('get', '/api/workspaces/:workspaceId/audit/requests');
+  const requests = useLoad((signal) => (canRequests ? api<Page<Record<string, unknown>>>('get', ws(ctx.workspaceId, '/audit/requests?limit=20'), { signal }) : Promise.resolve(null)), [ctx.workspaceId, canRequests]);
   const assistantPath = ctx.catalog.pathsUnder('/api/workspaces/:workspaceId/assistant').find((p) => p.methods.includes('put') || p.methods.includes('patch'));
   const assistantMethod = assistantPath?.methods.includes('put') ? 'put' : 'patch';
   const assistantSchema = assistantPath ? ctx.catalog.requestSchema(assistantMethod, assistantPath.path) : undefined;
@@ -345,6 +347,20 @@ export function SettingsPage({ ctx }: { ctx: WorkspaceContext }) {
               <p className="muted">Nothing recorded yet.</p>
             ) : (
               <DataTable caption="Audit log" rows={audit.data.items} columns={auditItem?.properties ? Object.keys(auditItem.properties).filter((k) => !/^(id|workspaceId|details)$/.test(k)).slice(0, 6) : ['action']} />
+            )
+          ) : null}
+        </section>
+      ) : null}
+      {canRequests ? (
+        <section aria-labelledby="request-log">
+          <h2 id="request-log">API requests</h2>
+          <p className="muted">Every request made in this workspace: when, by whom, which route and with what outcome. Kept one year.</p>
+          {requests.error ? <Alert>{requests.error}</Alert> : null}
+          {requests.data ? (
+            requests.data.items.length === 0 ? (
+              <p className="muted">Nothing recorded yet.</p>
+            ) : (
+              <DataTable caption="API requests" rows={requests.data.items} columns={['at', 'method', 'route', 'status', 'durationMs', 'userId']} />
             )
           ) : null}
         </section>

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,6 +10,20 @@ import type { Mailer } from '@palette/domain';
 import { buildSessionApp, type SessionApp, type SessionAppOptions } from '../../../app-http/test/support/session-app.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Builds the dashboard as `npm install` does. Vitest sets NODE_ENV=test, and Vite and the React
+ * plugin read it to pick React's development build and JSX runtime; NODE_ENV is production for
+ * the duration of the build so the test exercises, and leaves in dist/, what merchants get.
+ */
+export async function buildDashboard(options: Parameters<typeof build>[0]): Promise<void> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: WEB_ROOT, configFile: path.join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', mode: 'production', ...options });
+  } finally {
+    process.env.NODE_ENV = previous;
+  }
+}
 export const CHROMIUM = process.env.PALETTE_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/app-web/', import.meta.url));
 
@@ -39,12 +54,15 @@ export interface Dashboard {
 export async function startDashboard(options: { routes?: SessionAppOptions['routes'] } = {}): Promise<Dashboard> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install -y chromium)`);
   // Always rebuild: the test must exercise the code in the tree, not a stale dist/.
-  await build({ root: WEB_ROOT, configFile: path.join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  // Each test file builds into its own folder: files running in parallel never serve one another's
+  // half-written build, and dist/ (what `npm start` serves) stays what `npm install` built.
+  const webRoot = mkdtempSync(path.join(tmpdir(), 'palette-web-'));
+  await buildDashboard({ build: { outDir: webRoot, emptyOutDir: true } });
   mkdirSync(ARTIFACTS, { recursive: true });
 
   const mails: SentMail[] = [];
   const mailer: Mailer = { send: async (mail) => void mails.push({ to: mail.to, subject: mail.subject, text: mail.text, kind: mail.kind }) };
-  const app = buildSessionApp({ mailer, ...(options.routes ? { routes: options.routes } : {}) });
+  const app = buildSessionApp({ mailer, recordRequests: true, webRoot, ...(options.routes ? { routes: options.routes } : {}) });
   // The browser keeps the real calendar: a session cookie dated by the harness's fixed clock
   // would arrive already expired and be dropped. So this app's clock follows the wall clock.
   app.clock.now = () => new Date();
@@ -84,6 +102,8 @@ export async function startDashboard(options: { routes?: SessionAppOptions['rout
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.recorder?.stop();
+      rmSync(webRoot, { recursive: true, force: true });
     },
   };
 }

@@ -3,15 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { createLogger, loadConfig } from '@palette/app-http';
 import { openDatabase, persistenceModule } from '@palette/adapters/persistence';
 import { startProduct, type Product } from '../../../../scripts/product.js';
-import { ARTIFACTS, CHROMIUM } from './browser-harness.js';
+import { ARTIFACTS, buildDashboard, CHROMIUM } from './browser-harness.js';
 
-const WEB_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Variables the product reads from the process environment; set for the run, restored after. */
 const OWNED_ENV = ['PORT', 'HOST', 'PUBLIC_URL', 'PALETTE_DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL', 'PALETTE_ENCRYPTION_KEYS', 'SIMULATOR_PORT', 'SMTP_URL'] as const;
@@ -47,7 +44,7 @@ export async function startProductInBrowser(): Promise<RunningProduct> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const scratch = await mkdtemp(path.join(tmpdir(), 'palette-journey-'));
   const webRoot = path.join(scratch, 'web');
-  await build({ root: WEB_ROOT, configFile: path.join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
+  await buildDashboard({ build: { outDir: webRoot, emptyOutDir: true } });
 
   const saved = Object.fromEntries(Object.entries(process.env).filter(([k]) => isOwned(k)));
   const restoreEnv = () => {
