@@ -47,7 +47,7 @@ export async function startProduct({ config, logger, database, webRoot, proc }: 
     // The app's real address is known only now (PORT=0 picks one); Instagram's webhooks go there.
     sandbox.setWebhookUrl(new URL('webhooks/instagram', running.url).toString());
     running.onShutdown('instagram-simulator', () => sandbox.close());
-    logger.info({ simulator: sandbox.url }, 'Instagram sandbox: the Graph API simulator stands in for Instagram (set INSTAGRAM_GRAPH_URL to use another)');
+    logger.debug({ simulator: sandbox.url }, 'Instagram sandbox: the Graph API simulator stands in for Instagram (set INSTAGRAM_GRAPH_URL to use another)');
   }
   return { running, worker, sandbox };
 }
