@@ -133,7 +133,10 @@ describeOnPostgres('worker killed mid retention sweep', () => {
     const receipts = await sql<{ counts: Record<string, number> }>(`select counts from privacy_receipts where workspace_id = ? and kind = 'retention'`, [ws]);
     expect(receipts).toHaveLength(1);
     expect(receipts[0]!.counts).toEqual({ conversations: leftAtKill, messages: leftAtKill * MESSAGES_PER_CONVERSATION });
-    const jobs = await engine.sql<{ state: string; retry_count: number }>(`select state, retry_count from ${engine.schema}.job where name = $1`, [sweepQueue.name]);
+    // The receipt commits inside the handler; the job is marked completed just after it returns.
+    const jobState = () => engine.sql<{ state: string; retry_count: number }>(`select state, retry_count from ${engine.schema}.job where name = $1`, [sweepQueue.name]);
+    let jobs = await jobState();
+    while (Date.now() < until && jobs.rows[0]?.state === 'active') { await sleep(100); jobs = await jobState(); }
     // One job, completed on a later attempt than the one that was killed.
     expect(jobs.rows).toHaveLength(1);
     expect(jobs.rows[0]!.state).toBe('completed');
