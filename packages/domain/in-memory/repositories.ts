@@ -247,6 +247,9 @@ export class InMemoryReceiptRepository implements D.ReceiptRepository {
   constructor(private readonly db: InMemoryDatabase) {}
   async save(r: D.PrivacyReceipt) { this.db.write('privacy_receipts', r.id, r); }
   async listByWorkspace(ws: Ws) { return sortBy(this.db.scan<D.PrivacyReceipt>('privacy_receipts', (r) => r.workspaceId === ws), (r) => r.createdAt.getTime(), (r) => r.id); }
+  async deleteMany(ws: Ws | null, ids: readonly D.ReceiptId[]) {
+    for (const id of ids) if (this.db.read<D.PrivacyReceipt>('privacy_receipts', id)?.workspaceId === ws) this.db.remove('privacy_receipts', id);
+  }
 }
 
 export class InMemoryAuditLog implements D.AuditLog {

@@ -9,7 +9,7 @@ import {
   type UserRepository, type SessionRepository, type InvitationRepository, type VariantId, type VariantRepository, type WorkspaceId, type WorkspaceRepository, mergeDeltas,
 } from '@palette/domain';
 import type { LowStockEvent, OrderListFilter, ProductListFilter, ProductSearchHit } from '@palette/domain';
-import type { InboxFilter } from '@palette/domain';
+import type { InboxFilter, ReceiptId } from '@palette/domain';
 import { SqlReportStore } from '../reports/sql-report-store.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -404,6 +404,10 @@ export class MikroOrmReceiptRepository implements ReceiptRepository {
   async listByWorkspace(ws: WorkspaceId) {
     const rows = await this.s.execute('select * from privacy_receipts where workspace_id = ? order by created_at, id', [ws]);
     return rows.map((r): PrivacyReceipt => ({ id: Ids.receipt(r.id), workspaceId: r.workspace_id, kind: r.kind, policy: r.policy, counts: r.counts, digest: r.digest, createdAt: new Date(r.created_at) }));
+  }
+  async deleteMany(ws: WorkspaceId | null, ids: readonly ReceiptId[]) {
+    if (ids.length === 0) return;
+    await this.s.execute(`delete from privacy_receipts where workspace_id is not distinct from ?::uuid and id in (${ids.map(() => '?').join(', ')})`, [ws, ...ids], 'run');
   }
 }
 

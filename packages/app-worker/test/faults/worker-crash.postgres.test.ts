@@ -89,7 +89,7 @@ describeOnPostgres('worker killed mid retention sweep', () => {
     await scratch?.drop();
   });
 
-  it('the sweep resumes after SIGKILL: every expired row gone once, nothing recent touched, receipts never double count', async () => {
+  it('the sweep resumes after SIGKILL: every expired row gone once, nothing recent touched, every removal in exactly one receipt (checkpoints of the dead run, one receipt of the finished run)', async () => {
     const expiredConversations = () => count(`select count(*)::int as n from conversations where workspace_id = ? and last_interaction_at < now() - interval '100 days'`, [ws]);
     const kept = async () => (await sql<{ id: string }>(`select id from messages where workspace_id = ? and sent_at > now() - interval '100 days' order by id`, [ws])).map((r) => r.id);
     const keptBefore = await kept();
@@ -114,13 +114,21 @@ describeOnPostgres('worker killed mid retention sweep', () => {
     const messagesAtKill = await count(`select count(*)::int as n from messages where workspace_id = ?`, [ws]);
     // Whole batches only: a conversation goes with all its messages or not at all.
     expect(messagesAtKill).toBe((leftAtKill + KEPT) * MESSAGES_PER_CONVERSATION);
-    expect(await count('select count(*)::int as n from privacy_receipts where workspace_id = ?', [ws])).toBe(0);
+    // Every committed batch left its checkpoint receipt: together they cover exactly what the dead run removed.
+    type Row = { counts: Record<string, number>; policy: string };
+    const sum = (rows: Row[], cls: string) => rows.reduce((n, r) => n + (r.counts[cls] ?? 0), 0);
+    const checkpoints = await sql<Row>(`select counts, policy from privacy_receipts where workspace_id = ? and kind = 'retention'`, [ws]);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    expect(checkpoints.every((r) => /checkpoint/.test(r.policy))).toBe(true);
+    expect(sum(checkpoints, 'conversations')).toBe(EXPIRED - leftAtKill);
+    expect(sum(checkpoints, 'messages')).toBe((EXPIRED - leftAtKill) * MESSAGES_PER_CONVERSATION);
 
     // A new worker: the dead run's job expires (5 s), is retried, and the sweep finishes.
     const rescuer = spawnWorker();
     await rescuer.ready;
     const until = Date.now() + 30_000;
-    while (Date.now() < until && (await count('select count(*)::int as n from privacy_receipts where workspace_id = ?', [ws])) === 0) await sleep(100);
+    const runReceipts = () => count(`select count(*)::int as n from privacy_receipts where workspace_id = ? and policy not like '%checkpoint%'`, [ws]);
+    while (Date.now() < until && (await runReceipts()) === 0) await sleep(100);
     expect(await expiredConversations()).toBe(0);
     expect(await count(`select count(*)::int as n from messages where workspace_id = ? and sent_at < now() - interval '100 days'`, [ws])).toBe(0);
     // Nothing recent touched: the same messages, conversations and every contact still there.
@@ -128,11 +136,15 @@ describeOnPostgres('worker killed mid retention sweep', () => {
     expect(await count('select count(*)::int as n from conversations where workspace_id = ?', [ws])).toBe(KEPT);
     expect(await count('select count(*)::int as n from contacts where workspace_id = ?', [ws])).toBe(EXPIRED + KEPT);
 
-    // One receipt for the run that finished; it counts exactly what that run removed, so the rows
-    // removed by the killed run are counted nowhere twice (and, by design today, in no receipt: see docs/operations.md).
-    const receipts = await sql<{ counts: Record<string, number> }>(`select counts from privacy_receipts where workspace_id = ? and kind = 'retention'`, [ws]);
-    expect(receipts).toHaveLength(1);
-    expect(receipts[0]!.counts).toEqual({ conversations: leftAtKill, messages: leftAtKill * MESSAGES_PER_CONVERSATION });
+    // The finished run replaced its own checkpoints with one receipt for what it removed; the dead
+    // run's checkpoints stay. Every removed row is in exactly one receipt: nothing missing, nothing twice.
+    const receipts = await sql<Row>(`select counts, policy from privacy_receipts where workspace_id = ? and kind = 'retention'`, [ws]);
+    const finals = receipts.filter((r) => !/checkpoint/.test(r.policy));
+    expect(finals).toHaveLength(1);
+    expect(finals[0]!.counts).toEqual({ conversations: leftAtKill, messages: leftAtKill * MESSAGES_PER_CONVERSATION });
+    expect(receipts).toHaveLength(checkpoints.length + 1);
+    expect(sum(receipts, 'conversations')).toBe(EXPIRED);
+    expect(sum(receipts, 'messages')).toBe(EXPIRED * MESSAGES_PER_CONVERSATION);
     // The receipt commits inside the handler; the job is marked completed just after it returns.
     const jobState = () => engine.sql<{ state: string; retry_count: number }>(`select state, retry_count from ${engine.schema}.job where name = $1`, [sweepQueue.name]);
     let jobs = await jobState();

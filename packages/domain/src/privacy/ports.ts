@@ -1,4 +1,4 @@
-import type { DataSubjectRequestId, WorkspaceId } from '../shared/ids.js';
+import type { DataSubjectRequestId, ReceiptId, WorkspaceId } from '../shared/ids.js';
 import type { DataSubjectRequest } from './data-subject-request.js';
 import type { PrivacyReceipt } from './receipt.js';
 
@@ -11,6 +11,8 @@ export interface DataSubjectRequestRepository {
 export interface ReceiptRepository {
   save(receipt: PrivacyReceipt): Promise<void>;
   listByWorkspace(workspaceId: WorkspaceId): Promise<PrivacyReceipt[]>;
+  /** Removes receipts a later one replaces (a sweep's checkpoints, once its run receipt is written). */
+  deleteMany(workspaceId: WorkspaceId | null, ids: readonly ReceiptId[]): Promise<void>;
 }
 
 /** SHA-256 lives in an adapter; the core only says what is hashed (receiptDigestInput). */

@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, UnitOfWork } from '../shared/ports.js';
-import { Ids, type WorkspaceId } from '../shared/ids.js';
+import { Ids, type ReceiptId, type WorkspaceId } from '../shared/ids.js';
 import type { Digest, ReceiptRepository } from './ports.js';
 import type { AiDecisionRecords, BatchOutcome, ReceiptClass, RemovedIds, RetentionStore } from './privacy-store.js';
 import { receiptDigestInput, type PrivacyReceipt } from './receipt.js';
@@ -211,6 +211,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * what was done and the next run continues; a receipt is written per workspace that lost rows, and
  * one for the instance-wide classes (sessions, reset tokens, mail, idempotency, exports) every run.
  */
+/** The checkpoint receipts a run wrote for one scope (a workspace, or the instance), until its run receipt replaces them. */
+interface Checkpoints {
+  readonly workspaceId: WorkspaceId | null;
+  readonly policy: string;
+  readonly ids: ReceiptId[];
+}
+
 export class RunRetentionSweep {
   constructor(private readonly deps: {
     store: RetentionStore; ai: AiDecisionRecords; receipts: ReceiptRepository; uow: UnitOfWork; clock: Clock; ids: IdGenerator; digest: Digest;
@@ -225,9 +232,16 @@ export class RunRetentionSweep {
     let removed = 0;
     let workspaces = 0;
 
-    const drain = async (label: string, tally: RemovalTally, step: () => Promise<BatchOutcome>) => {
+    // Each batch commits with a checkpoint receipt for what it removed, so a run killed halfway
+    // still leaves proof of every committed removal; a run that finishes replaces its checkpoints
+    // with one receipt (in one transaction), so nothing is ever counted twice.
+    const drain = async (label: string, tally: RemovalTally, step: () => Promise<BatchOutcome>, checkpoint: Checkpoints) => {
       for (;;) {
-        const outcome = await uow.run(step);
+        const outcome = await uow.run(async () => {
+          const o = await step();
+          if (!o.busy) await this.writeCheckpoint(checkpoint, o.removed, now);
+          return o;
+        });
         if (outcome.busy) { busy.push(label); return; }
         tally.add(outcome.removed);
         if (outcome.rows < batch) return;
@@ -240,19 +254,20 @@ export class RunRetentionSweep {
       for (const { workspaceId: ws, overrides } of page) {
         workspaces++;
         const tally = new RemovalTally();
+        const cp: Checkpoints = { workspaceId: ws, policy: retentionPolicyLabel(overrides), ids: [] };
         await drain(`messages:${ws}`, tally, async () => {
           const outcome = await store.sweepConversations(ws, retentionCutoff('messages', now, overrides), batch);
           if (outcome.busy) return outcome;
           const conversations = (outcome.removed.conversations ?? []) as string[];
           const aiIds = conversations.length > 0 ? await ai.deleteForConversations(ws, conversations.map(Ids.conversation)) : [];
           return { ...outcome, removed: { ...outcome.removed, ai_records: aiIds } };
-        });
-        await drain(`contact_profiles:${ws}`, tally, () => store.sweepContacts(ws, retentionCutoff('contact_profiles', now, overrides), now, batch));
-        await drain(`orders:${ws}`, tally, () => store.anonymizeOrders(ws, retentionCutoff('orders', now, overrides), now, batch));
-        await drain(`audit_log:${ws}`, tally, () => store.deleteAuditEntries(ws, retentionCutoff('audit_log', now, overrides), batch));
+        }, cp);
+        await drain(`contact_profiles:${ws}`, tally, () => store.sweepContacts(ws, retentionCutoff('contact_profiles', now, overrides), now, batch), cp);
+        await drain(`orders:${ws}`, tally, () => store.anonymizeOrders(ws, retentionCutoff('orders', now, overrides), now, batch), cp);
+        await drain(`audit_log:${ws}`, tally, () => store.deleteAuditEntries(ws, retentionCutoff('audit_log', now, overrides), batch), cp);
         // Receipts prove deletions for the audit period, whatever shorter audit period a workspace chose.
-        await drain(`receipts:${ws}`, tally, () => store.deleteReceipts(ws, retentionCutoff('audit_log', now), batch));
-        if (tally.total > 0) receipts.push(await this.writeReceipt(ws, retentionPolicyLabel(overrides), tally, now));
+        await drain(`receipts:${ws}`, tally, () => store.deleteReceipts(ws, retentionCutoff('audit_log', now), batch), cp);
+        if (tally.total > 0) receipts.push(await this.writeReceipt(ws, retentionPolicyLabel(overrides), tally, now, cp));
         removed += tally.total;
       }
       if (page.length === 0) break;
@@ -260,24 +275,42 @@ export class RunRetentionSweep {
     }
 
     const instance = new RemovalTally();
-    await drain('audit_log:-', instance, () => store.deleteAuditEntries(null, retentionCutoff('audit_log', now), batch));
-    await drain('receipts:-', instance, () => store.deleteReceipts(null, retentionCutoff('audit_log', now), batch));
-    await drain('exports', instance, () => store.deleteExpiredExports(now, batch));
-    await drain('sessions', instance, () => store.deleteSessions(retentionCutoff('sessions', now), batch));
+    const icp: Checkpoints = { workspaceId: null, policy: retentionPolicyLabel(), ids: [] };
+    await drain('audit_log:-', instance, () => store.deleteAuditEntries(null, retentionCutoff('audit_log', now), batch), icp);
+    await drain('receipts:-', instance, () => store.deleteReceipts(null, retentionCutoff('audit_log', now), batch), icp);
+    await drain('exports', instance, () => store.deleteExpiredExports(now, batch), icp);
+    await drain('sessions', instance, () => store.deleteSessions(retentionCutoff('sessions', now), batch), icp);
     // Reset tokens live an hour and mail a day; a week's grace keeps them for support questions only.
-    await drain('password_reset_tokens', instance, () => store.deletePasswordResetTokens(new Date(now.getTime() - 7 * DAY_MS), batch));
-    await drain('mail_outbox', instance, () => store.deleteMailOutbox(new Date(now.getTime() - 7 * DAY_MS), batch));
-    await drain('idempotency_records', instance, () => store.deleteIdempotencyRecords(now, batch));
-    receipts.push(await this.writeReceipt(null, retentionPolicyLabel(), instance, now));
+    await drain('password_reset_tokens', instance, () => store.deletePasswordResetTokens(new Date(now.getTime() - 7 * DAY_MS), batch), icp);
+    await drain('mail_outbox', instance, () => store.deleteMailOutbox(new Date(now.getTime() - 7 * DAY_MS), batch), icp);
+    await drain('idempotency_records', instance, () => store.deleteIdempotencyRecords(now, batch), icp);
+    receipts.push(await this.writeReceipt(null, retentionPolicyLabel(), instance, now, icp));
     removed += instance.total;
 
     return { workspaces, removed, receipts, busy };
   }
 
-  private async writeReceipt(ws: WorkspaceId | null, policy: string, tally: RemovalTally, now: Date): Promise<PrivacyReceipt> {
+  private async writeReceipt(ws: WorkspaceId | null, policy: string, tally: RemovalTally, now: Date, checkpoints: Checkpoints): Promise<PrivacyReceipt> {
     const receipt = buildReceipt({ id: this.deps.ids.next(), workspaceId: ws, kind: 'retention', policy, tally, digest: this.deps.digest, now });
-    await this.deps.uow.run(() => this.deps.receipts.save(receipt));
+    await this.deps.uow.run(async () => {
+      await this.deps.receipts.deleteMany(ws, checkpoints.ids);
+      await this.deps.receipts.save(receipt);
+    });
+    checkpoints.ids.length = 0;
     return receipt;
+  }
+
+  /** Inside the batch's transaction: proof of what this batch removed, should the run die before its end. */
+  private async writeCheckpoint(checkpoints: Checkpoints, removed: RemovedIds, now: Date): Promise<void> {
+    const part = new RemovalTally();
+    part.add(removed);
+    if (part.total === 0) return;
+    const receipt = buildReceipt({
+      id: this.deps.ids.next(), workspaceId: checkpoints.workspaceId, kind: 'retention', policy: `${checkpoints.policy}; checkpoint of a run that did not finish`,
+      tally: part, digest: this.deps.digest, now,
+    });
+    await this.deps.receipts.save(receipt);
+    checkpoints.ids.push(receipt.id);
   }
 }
 
