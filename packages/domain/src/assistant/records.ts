@@ -1,4 +1,5 @@
-import { Ids, type SecretId, type WorkspaceId } from '../shared/ids.js';
+import type { SecretId, WorkspaceId } from '../shared/ids.js';
+import { storeSecret } from '../instagram/account-token.js';
 import type { IdGenerator } from '../shared/ports.js';
 import type { SecretRepository, TokenCipher } from '../instagram/ports.js';
 import type { AiAuditRecord, AssistantSettings } from './ports.js';
@@ -16,14 +17,11 @@ export function aiAuditExport(r: AiAuditRecord): Readonly<Record<string, unknown
 export const assistantKeyAad = (workspaceId: string): string => `assistant_api_key:${workspaceId}`;
 
 /** Encrypts a workspace's LLM API key into the secrets table; returns the reference the settings keep. */
-export async function storeAssistantApiKey(
+export function storeAssistantApiKey(
   deps: { secrets: SecretRepository; cipher: TokenCipher; ids: IdGenerator },
   input: { workspaceId: WorkspaceId; apiKey: string; now: Date },
 ): Promise<SecretId> {
-  const aad = assistantKeyAad(input.workspaceId);
-  const id = Ids.secret(deps.ids.next());
-  await deps.secrets.save({ id, workspaceId: input.workspaceId, purpose: 'llm_api_key', ciphertext: await deps.cipher.encrypt(input.apiKey, aad), aad, createdAt: input.now });
-  return id;
+  return storeSecret(deps, { workspaceId: input.workspaceId, purpose: 'llm_api_key', aad: assistantKeyAad(input.workspaceId), plaintext: input.apiKey, now: input.now });
 }
 
 /** The plaintext key, or null when none is set. A missing secret row is an error, not "no key": the settings say one exists. */
