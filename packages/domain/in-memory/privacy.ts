@@ -83,6 +83,11 @@ export class InMemoryPrivacyStores implements D.ErasureStore, D.ExportStore, D.C
 
   async get(id: string) { return this.db.read<ExportRow>('privacy_exports', id)?.record ?? null; }
 
+  async listByWorkspace(ws: D.WorkspaceId, limit: number) {
+    return this.db.scan<ExportRow>('privacy_exports', (r) => r.record.workspaceId === ws).map((r) => r.record)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+  }
+
   async download(id: string, requestedBy: D.UserId, now: Date) {
     const row = this.db.read<ExportRow>('privacy_exports', id);
     if (!row || row.zip === null || row.record.status !== 'ready' || row.record.requestedBy !== requestedBy || row.record.expiresAt.getTime() <= now.getTime()) return null;

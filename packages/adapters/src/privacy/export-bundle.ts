@@ -154,6 +154,13 @@ export class SqlExportStore implements ExportStore {
     return rows[0] ? exportFromRow(rows[0]) : null;
   }
 
+  async listByWorkspace(workspaceId: WorkspaceId, limit: number): Promise<ExportRecord[]> {
+    const rows = await this.s.execute<Row[]>(
+      `select id, workspace_id, requested_by, subject, status, byte_size, bundle_sha256, created_at, completed_at, expires_at from privacy_exports
+        where workspace_id = ? order by created_at desc, id desc limit ?`, [workspaceId, limit]);
+    return rows.map(exportFromRow);
+  }
+
   /** The zip of a ready export that has not expired, only for the user who asked for it. */
   async download(id: string, requestedBy: UserId, now: Date): Promise<{ record: ExportRecord; zip: Buffer } | null> {
     const rows = await this.s.execute<Row[]>(

@@ -126,6 +126,9 @@ function erasureSuite(kind: TestDatabaseKind): void {
     const stores = createSqlExportStores(r.uow);
     await r.uow.run(() => stores.exports.request({ id: exportId, workspaceId: seeded.ws, requestedBy: requester, subject: { kind: 'contact', workspaceId: seeded.ws, contactId: Ids.contact(seeded.contacts.buyer.id) }, now: clock.now() }));
     expect(await stores.exports.download(exportId, requester, clock.now())).toBeNull(); // still pending
+    // The privacy centre lists the workspace's exports from the store itself, newest first.
+    expect((await stores.exports.listByWorkspace(seeded.ws, 10)).map((e) => [e.id, e.status])).toEqual([[exportId, 'pending']]);
+    expect(await stores.exports.listByWorkspace(Ids.workspace(ids.next()), 10)).toEqual([]);
 
     await r.uow.run(async () => {
       const record = await stores.exports.claim(exportId);

@@ -110,9 +110,6 @@ const WorkspaceExportDto = ExportDto.extend({
   downloadable: z.boolean(),
 }).meta({ id: 'WorkspaceExport', description: 'A contact export requested in this workspace, with whether the caller may download it.' });
 
-/** Contact exports leave an audit entry naming the export; the export store itself is keyed by id only. */
-const EXPORT_AUDIT_ACTION = 'contact.export_requested';
-
 export const privacyRoutes = (c: Container) => [
   defineRoute(
     {
@@ -178,34 +175,25 @@ export const privacyRoutes = (c: Container) => [
   defineRoute(
     {
       method: 'get', path: '/api/workspaces/:workspaceId/privacy/exports', summary: 'Contact exports requested in the workspace, newest first',
-      description: 'The last 100 contact exports (from the audit trail), with their status. `downloadable` is true only for the member who asked, '
+      description: 'The last 100 contact exports (kept 7 days), with their status. `downloadable` is true only for the member who asked, '
         + 'while the bundle is ready and unexpired; the download itself is `GET /api/me/exports/{exportId}/download`.',
       tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
       responses: { 200: { description: 'The exports', body: z.object({ items: z.array(WorkspaceExportDto) }) } },
     },
     async ({ principal }) => {
-      const { repos, exports, clock } = privacyServices(c);
-      const entries = await repos.audit.list(principal.workspaceId, { action: EXPORT_AUDIT_ACTION, limit: 100 });
+      const { exports, clock } = privacyServices(c);
       const now = clock.now().getTime();
-      const items: z.input<typeof WorkspaceExportDto>[] = [];
-      for (const entry of entries) {
-        const exportId = entry.details?.['exportId'];
-        if (typeof exportId !== 'string') continue;
-        const record = await exports.get(exportId);
-        // Deleted after 7 days (retention): the audit entry outlives the bundle.
-        if (!record || record.workspaceId !== principal.workspaceId) continue;
-        items.push({
-          ...exportDto(record), contactId: record.subject.kind === 'contact' ? record.subject.contactId : null,
-          downloadable: record.requestedBy === principal.userId && record.status === 'ready' && record.expiresAt.getTime() > now,
-        });
-      }
+      const items = (await exports.listByWorkspace(principal.workspaceId, 100)).map((record): z.input<typeof WorkspaceExportDto> => ({
+        ...exportDto(record), contactId: record.subject.kind === 'contact' ? record.subject.contactId : null,
+        downloadable: record.requestedBy === principal.userId && record.status === 'ready' && record.expiresAt.getTime() > now,
+      }));
       return { status: 200, body: { items } };
     },
   ),
   defineRoute(
     {
       method: 'get', path: '/api/workspaces/:workspaceId/privacy/receipts', summary: 'Privacy receipts of the workspace, oldest first',
-      description: 'Every erasure, revocation deletion and retention run writes one; kept for the audit period (1 year).',
+      description: 'Every erasure, revocation deletion and retention run writes one (a retention run that did not finish leaves one checkpoint receipt per committed batch instead); kept for the audit period (1 year).',
       tags: ['privacy'], auth: 'session', permission: 'privacy.manage', params: z.object({ workspaceId: z.uuid() }),
       responses: { 200: { description: 'The receipts', body: z.object({ items: z.array(ReceiptDto) }) } },
     },

@@ -106,6 +106,8 @@ export interface ExportRecord {
 export interface ExportStore {
   request(input: { id: string; workspaceId: WorkspaceId | null; requestedBy: UserId; subject: ExportSubject; now: Date }): Promise<ExportRecord>;
   get(id: string): Promise<ExportRecord | null>;
+  /** A workspace's exports (its contacts'), newest first; expired ones are already gone (7-day retention). */
+  listByWorkspace(workspaceId: WorkspaceId, limit: number): Promise<ExportRecord[]>;
   /** The zip of a ready, unexpired export, only for the user who asked for it; null otherwise. */
   download(id: string, requestedBy: UserId, now: Date): Promise<{ record: ExportRecord; zip: Uint8Array } | null>;
 }
